@@ -1,0 +1,123 @@
+"""The Piccolo Admin console, grouped by domain, mounted at /admin by api.app."""
+
+from __future__ import annotations
+
+from piccolo.apps.user.tables import BaseUser
+from piccolo_admin.endpoints import FormConfig, TableConfig, create_admin
+from piccolo_api.crud.endpoints import OrderBy
+from piccolo_api.session_auth.tables import SessionsBase
+
+import settings
+from admin.audit import audit_hooks, read_only
+from admin.tokens import (
+    CreateTokenForm,
+    RevokeTokenForm,
+    create_token_endpoint,
+    revoke_token_endpoint,
+)
+from models.asks import Ask, AskTouch
+from models.audit import AuditEvent
+from models.campaigns import Campaign
+from models.customers import Customer
+from models.outbox import OutboxMessage
+from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
+from models.products import Product
+from models.quotes import Quote, QuoteConsent
+from models.reviews import Review
+from models.senders import Sender
+from models.signals import Signal
+from models.tasks import Task
+from models.tokens import ApiToken
+
+
+def _table(table, group: str, columns: list, filters: list | None = None, **kwargs) -> TableConfig:
+    kwargs.setdefault("hooks", audit_hooks(table))
+    # Event-like tables read newest first; catalogues in creation order.
+    order = [OrderBy(table.id, ascending=not kwargs.pop("newest_first", False))]
+    return TableConfig(table, visible_columns=columns, visible_filters=filters or columns[1:],
+                       menu_group=group, order_by=order, **kwargs)
+
+
+def table_configs() -> list[TableConfig]:
+    return [
+        _table(Product, "Catalogue", [Product.id, Product.name, Product.slug, Product.website]),
+        _table(ReviewPlatform, "Catalogue",
+               [ReviewPlatform.id, ReviewPlatform.name, ReviewPlatform.key,
+                ReviewPlatform.vendor_may_ask, ReviewPlatform.incentives_allowed,
+                ReviewPlatform.review_pool, ReviewPlatform.rating_scale]),
+        _table(PlatformProfile, "Catalogue",
+               [PlatformProfile.id, PlatformProfile.product, PlatformProfile.platform,
+                PlatformProfile.profile_url, PlatformProfile.target_rating]),
+        _table(RatingSnapshot, "Catalogue",
+               [RatingSnapshot.id, RatingSnapshot.profile, RatingSnapshot.taken_on,
+                RatingSnapshot.average, RatingSnapshot.review_count]),
+        _table(Customer, "Customers",
+               [Customer.id, Customer.email, Customer.first_name, Customer.last_name,
+                Customer.company, Customer.plan, Customer.country, Customer.locale,
+                Customer.email_status, Customer.product],
+               [Customer.product, Customer.email, Customer.company, Customer.plan,
+                Customer.country, Customer.locale, Customer.email_status, Customer.is_insider,
+                Customer.is_notable, Customer.external_id]),
+        _table(Signal, "Customers",
+               [Signal.id, Signal.customer, Signal.kind, Signal.source, Signal.event_id,
+                Signal.occurred_at, Signal.nps_score],
+               [Signal.kind, Signal.source, Signal.customer, Signal.occurred_at],
+               newest_first=True),
+        _table(Sender, "Asking", [Sender.id, Sender.name, Sender.title, Sender.email]),
+        _table(Campaign, "Asking", [Campaign.id, Campaign.name, Campaign.product, Campaign.status,
+                                    Campaign.channel, Campaign.trigger_signal]),
+        _table(Ask, "Asking", [Ask.id, Ask.campaign, Ask.customer, Ask.profile, Ask.status,
+                               Ask.channel, Ask.planned_at], newest_first=True),
+        _table(AskTouch, "Asking", [AskTouch.id, AskTouch.ask, AskTouch.seq, AskTouch.status,
+                                    AskTouch.scheduled_at, AskTouch.sent_at], newest_first=True),
+        _table(Review, "Reviews", [Review.id, Review.profile, Review.rating, Review.title,
+                                   Review.reviewer_name, Review.reviewed_on, Review.customer],
+               newest_first=True),
+        _table(Quote, "Reviews", [Quote.id, Quote.product, Quote.status, Quote.text,
+                                  Quote.attribution_name, Quote.position]),
+        _table(QuoteConsent, "Reviews", [QuoteConsent.id, QuoteConsent.quote,
+                                         QuoteConsent.placement, QuoteConsent.state]),
+        _table(Task, "Inbox", [Task.id, Task.kind, Task.title, Task.status, Task.assignee,
+                               Task.due_at], newest_first=True),
+        _table(ApiToken, "Access",
+               [ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.scopes, ApiToken.product,
+                ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at],
+               [ApiToken.name, ApiToken.product, ApiToken.revoked_at],
+               hooks=[], validators=read_only("Use the 'Create API token' and 'Revoke API token' "
+                                              "forms: secrets are never stored in clear.")),
+        _table(AuditEvent, "Access",
+               [AuditEvent.id, AuditEvent.at, AuditEvent.actor_kind, AuditEvent.actor,
+                AuditEvent.action, AuditEvent.target_table, AuditEvent.target_id],
+               [AuditEvent.actor_kind, AuditEvent.actor, AuditEvent.action,
+                AuditEvent.target_table], newest_first=True,
+               hooks=[], validators=read_only("The audit trail is append-only.")),
+        _table(OutboxMessage, "Operations",
+               [OutboxMessage.id, OutboxMessage.job, OutboxMessage.created_at,
+                OutboxMessage.enqueued_at, OutboxMessage.attempts, OutboxMessage.done_at,
+                OutboxMessage.last_error],
+               [OutboxMessage.job, OutboxMessage.done_at], newest_first=True,
+               hooks=[], validators=read_only("The outbox is written by Plaudit itself.")),
+    ]
+
+
+def forms() -> list[FormConfig]:
+    return [
+        FormConfig(name="Create API token", pydantic_model=CreateTokenForm,
+                   endpoint=create_token_endpoint, form_group="Access",
+                   description="Creates a scoped token. The secret is shown once, here."),
+        FormConfig(name="Revoke API token", pydantic_model=RevokeTokenForm,
+                   endpoint=revoke_token_endpoint, form_group="Access",
+                   description="Revokes a token at once."),
+    ]
+
+
+def build_admin():
+    return create_admin(
+        tables=table_configs(),
+        forms=forms(),
+        auth_table=BaseUser,
+        session_table=SessionsBase,
+        site_name="Plaudit",
+        production=settings.SETTINGS.admin_production,
+        page_size=25,
+    )

@@ -1,0 +1,50 @@
+"""Audit hooks for Piccolo Admin's generic create/edit/delete, and read-only guards."""
+
+from __future__ import annotations
+
+from piccolo.table import Table
+from piccolo_api.crud.hooks import Hook, HookType
+from piccolo_api.crud.validators import Validators
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from models.actors import admin_actor
+from models.audit import record_audit
+
+
+def _actor(request: Request):
+    user = getattr(request.user, "user", None)
+    return admin_actor(getattr(user, "username", "admin"))
+
+
+def audit_hooks(table: type[Table]) -> list[Hook]:
+    name = table._meta.tablename
+
+    async def on_save(row, request: Request):
+        await record_audit(_actor(request), f"admin.{name}.create", name, "",
+                           {k: str(v)[:200] for k, v in row.to_dict().items() if k != "id"})
+        return row
+
+    async def on_patch(row_id, values, request: Request):
+        await record_audit(_actor(request), f"admin.{name}.update", name, row_id,
+                           {k: str(v)[:200] for k, v in values.items()})
+        return values
+
+    async def on_delete(row_id, request: Request):
+        await record_audit(_actor(request), f"admin.{name}.delete", name, row_id)
+
+    return [Hook(HookType.pre_save, on_save), Hook(HookType.pre_patch, on_patch),
+            Hook(HookType.pre_delete, on_delete)]
+
+
+def _refuse_writes(reason: str):
+    async def refuse(piccolo_crud, request: Request):
+        raise HTTPException(status_code=405, detail=reason)
+
+    return refuse
+
+
+def read_only(reason: str) -> Validators:
+    refuse = _refuse_writes(reason)
+    return Validators(post_single=[refuse], put_single=[refuse], patch_single=[refuse],
+                      delete_single=[refuse], delete_all=[refuse])

@@ -1,0 +1,1 @@
+"""GraphQL and HTTP adapters over the domain in models/."""

@@ -1,0 +1,84 @@
+"""The Litestar application: GraphQL at /graphql, Piccolo Admin at /admin, health checks."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, MediaType, Response, get
+from litestar.handlers import asgi
+from litestar.response import Redirect
+from litestar.types import Receive, Scope, Send
+from strawberry.litestar import make_graphql_controller
+
+import settings
+from api.context import context_getter
+from api.schema import schema
+
+log = logging.getLogger("plaudit.api")
+
+
+def create_app(*, with_queue: bool = True, pool_size: int = 10) -> Litestar:
+    from admin.app import build_admin
+    from piccolo_conf import DB
+
+    admin_app = build_admin()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar):
+        await DB.start_connection_pool(min_size=2, max_size=pool_size)
+        app.state.relay = None
+        redis = None
+        if with_queue and settings.SETTINGS.redis_url:
+            from jobs.outbox import Relay
+            from jobs.redis import connect
+
+            redis = await connect()
+            app.state.relay = Relay(redis, settings.SETTINGS.queue_name)
+        try:
+            yield
+        finally:
+            if redis is not None:
+                await redis.aclose()
+            await DB.close_connection_pool()
+
+    @asgi("/admin", is_mount=True, copy_scope=True)
+    async def admin(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("raw_path", b"").rstrip(b"?") == b"/admin":
+            # Without the trailing slash the admin's relative asset URLs 404.
+            await Redirect("/admin/").to_asgi_response(None, None)(scope, receive, send)
+            return
+        await admin_app(scope, receive, send)
+
+    @get("/healthz", media_type=MediaType.TEXT, include_in_schema=False)
+    async def healthz() -> str:
+        return "ok"
+
+    @get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        from models.products import Product
+
+        checks = {}
+        try:
+            await Product.raw("SELECT 1")
+            checks["postgres"] = "ok"
+        except Exception as exc:  # readiness reports, it does not crash
+            checks["postgres"] = f"down: {type(exc).__name__}"
+        relay = app.state.relay
+        if relay is not None:
+            try:
+                await relay.redis.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"down: {type(exc).__name__}"
+        healthy = all(v == "ok" for v in checks.values())
+        return Response(checks, status_code=200 if healthy else 503)
+
+    graphql = make_graphql_controller(schema, path="/graphql", context_getter=context_getter,
+                                      graphql_ide="graphiql")
+    app = Litestar(
+        route_handlers=[graphql, admin, healthz, readyz],
+        lifespan=[lifespan],
+        debug=False,
+    )
+    return app

@@ -1,0 +1,34 @@
+"""Per-request GraphQL context: who is calling, and fresh DataLoaders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from strawberry.litestar import BaseContext
+
+from api.loaders import Loaders
+from models.actors import ANONYMOUS, Actor
+from models.tokens import authenticate
+
+
+class Context(BaseContext, kw_only=True):
+    actor: Actor
+    queue: Any = None  # jobs.outbox.Relay, or None when no worker queue is configured
+    loaders: Loaders
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+async def context_getter(request: ASGIConnection) -> Context:
+    actor = ANONYMOUS
+    presented = bearer_token(request)
+    if presented is not None:
+        # An unknown, revoked or expired token is refused outright, not treated as
+        # anonymous: the caller meant to authenticate and must learn it failed.
+        actor = await authenticate(presented) or Actor(kind="invalid", name="invalid-token")
+    return Context(actor=actor, queue=getattr(request.app.state, "relay", None), loaders=Loaders())

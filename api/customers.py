@@ -1,0 +1,188 @@
+"""Customers over GraphQL: listing, single create/update, and the partner batch upsert."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.errors import map_errors, user_error_type
+from api.permissions import needs
+from api.relay import ArgumentError, Connection, decode_id, paginate
+from models import customers as domain
+from models.signals import latest_signals_for  # noqa: F401  (documents the loader's source)
+
+MAX_NESTED_SIGNALS = 20
+
+
+@strawberry.enum(name="Locale")
+class LocaleEnum(Enum):
+    en = "en"
+    fr = "fr"
+
+
+@strawberry.enum
+class EmailStatus(Enum):
+    OK = "ok"
+    BOUNCED = "bounced"
+    UNSUBSCRIBED = "unsubscribed"
+    COMPLAINED = "complained"
+    ERASED = "erased"
+
+
+@strawberry.enum
+class BatchItemStatus(Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    UNCHANGED = "UNCHANGED"
+    DUPLICATE = "DUPLICATE"
+
+
+@strawberry.type(name="Customer")
+class CustomerType:
+    id: strawberry.ID
+    external_id: str
+    email: str
+    first_name: str
+    last_name: str
+    title: str
+    company: str
+    plan: str
+    customer_since: dt.date | None
+    country: str
+    time_zone: str
+    social_handles: JSON
+    is_insider: bool
+    is_notable: bool
+    suppressed_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @strawberry.field
+    def locale(self) -> LocaleEnum:
+        return LocaleEnum(self["locale"])  # type: ignore[index]
+
+    @strawberry.field
+    def email_status(self) -> EmailStatus:
+        return EmailStatus(self["email_status"])  # type: ignore[index]
+
+    @strawberry.field
+    def product_id(self) -> strawberry.ID:
+        return self["product"]  # type: ignore[index]
+
+    @strawberry.field(permission_classes=[needs("signals:read")],
+                      description="The most recent signals, newest first.")
+    async def signals(self, info: Info, last: int = 5) -> list[
+            Annotated["SignalType", strawberry.lazy("api.signals")]]:  # noqa: F821
+        if not 0 <= last <= MAX_NESTED_SIGNALS:
+            raise ArgumentError(f"`last` must be between 0 and {MAX_NESTED_SIGNALS}.")
+        return await info.context.loaders.latest_signals.load((self["id"], last))  # type: ignore[index]
+
+    @strawberry.field(permission_classes=[needs("products:read")])
+    async def product(self, info: Info) -> Annotated[
+            "ProductType", strawberry.lazy("api.products")]:  # noqa: F821
+        return await info.context.loaders.product.load(self["product"])  # type: ignore[index]
+
+
+@strawberry.input
+class CustomerFilter:
+    product_id: strawberry.ID | None = None
+    plan: str | None = None
+    country: str | None = None
+    locale: LocaleEnum | None = None
+    email: str | None = None
+    search: str | None = strawberry.field(default=None,
+                                          description="Matches name, company or email.")
+    external_ids: list[str] | None = None
+    suppressed: bool | None = None
+
+
+@strawberry.input
+class CustomerInput:
+    external_id: str
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    plan: str | None = None
+    customer_since: dt.date | None = None
+    country: str | None = None
+    locale: LocaleEnum | None = None
+    time_zone: str | None = None
+    social_handles: JSON | None = None
+    is_insider: bool | None = None
+    is_notable: bool | None = None
+
+
+_ITEM_CODES = ["REQUIRED", "TOO_LONG", "INVALID_EMAIL", "INVALID_COUNTRY", "INVALID_LOCALE",
+               "INVALID_TIME_ZONE", "IN_FUTURE", "DUPLICATE_IN_BATCH"]
+_BATCH_CODES = ["PRODUCT_REQUIRED", "PRODUCT_FORBIDDEN", "BATCH_TOO_LARGE", "NOT_FOUND"]
+UpsertCustomersError = user_error_type("UpsertCustomers", _ITEM_CODES + _BATCH_CODES)
+
+
+@strawberry.type
+class UpsertCustomerResult:
+    index: int
+    external_id: str
+    status: BatchItemStatus
+    id: strawberry.ID
+
+
+@strawberry.type
+class UpsertCustomersPayload:
+    results: list[UpsertCustomerResult]
+    created_count: int
+    updated_count: int
+    unchanged_count: int
+    user_errors: list[UpsertCustomersError]  # type: ignore[valid-type]
+
+
+def customer_item(data: CustomerInput) -> dict:
+    item = {name: getattr(data, name) for name in ("external_id", *domain.UPSERT_FIELDS)}
+    if data.locale is not None:
+        item["locale"] = data.locale.value
+    return item
+
+
+def batch_payload(result: domain.BatchResult) -> UpsertCustomersPayload:
+    return UpsertCustomersPayload(
+        results=[UpsertCustomerResult(index=i.index, external_id=i.key,
+                                      status=BatchItemStatus(i.status), id=i.id)
+                 for i in result.items],
+        created_count=result.count("CREATED"), updated_count=result.count("UPDATED"),
+        unchanged_count=result.count("UNCHANGED"),
+        user_errors=map_errors(UpsertCustomersError, result.errors),
+    )
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(permission_classes=[needs("customers:read")])
+    async def customers(self, info: Info, first: int | None = 20, after: str | None = None,
+                        filter: CustomerFilter | None = None) -> Connection[CustomerType]:
+        flt = filter or CustomerFilter()
+        domain_filter = domain.CustomerFilter(
+            product_id=decode_id(flt.product_id, "productId"), plan=flt.plan, country=flt.country,
+            locale=flt.locale.value if flt.locale else None, email=flt.email, search=flt.search,
+            external_ids=flt.external_ids, suppressed=flt.suppressed)
+        page = await paginate(
+            lambda n, a: domain.list_customers(info.context.actor, domain_filter, n, a), first, after)
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(permission_classes=[needs("customers:write")],
+                         description="Create or update up to 5,000 customers by external id, "
+                                     "all or nothing. Omitted fields keep their stored value.")
+    async def upsert_customers(self, info: Info, customers: list[CustomerInput],
+                               product_id: strawberry.ID | None = None) -> UpsertCustomersPayload:
+        result = await domain.upsert_customers(
+            info.context.actor, decode_id(product_id, "productId"),
+            [customer_item(c) for c in customers])
+        return batch_payload(result)

@@ -1,0 +1,83 @@
+"""The GraphQL schema: every domain's queries and mutations, plus the guard rails."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+import settings
+from api.customers import CustomerMutations, CustomerQueries
+from api.platforms import PlatformMutations, PlatformQueries
+from api.products import ProductMutations, ProductQueries
+from api.relay import ArgumentError
+from api.senders import SenderMutations, SenderQueries
+from api.signals import SignalMutations, SignalQueries
+from api.tokens import TokenMutations, TokenQueries
+
+Query = merge_types("Query", (CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
+                              SenderQueries, TokenQueries))
+Mutation = merge_types("Mutation", (CustomerMutations, SignalMutations, ProductMutations,
+                                    PlatformMutations, SenderMutations, TokenMutations))
+
+log = logging.getLogger("plaudit.graphql")
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Hide everything but errors meant for the client: validation, permissions, arguments."""
+    original = error.original_error
+    return original is not None and not isinstance(original, (ArgumentError, GraphQLError))
+
+
+class PlauditSchema(strawberry.Schema):
+    async def execute(self, query, variable_values=None, context_value=None, *args, **kwargs):
+        result = await super().execute(query, variable_values, context_value, *args, **kwargs)
+        actor = getattr(context_value, "actor", None)
+        if result.errors and not (actor is not None and actor.is_authenticated):
+            # 'Did you mean …?' hints map the schema for strangers; only token holders get
+            # them. New error objects: ValidationCache shares the originals across requests.
+            result.errors = [
+                GraphQLError(_SUGGESTION.sub("", e.message), nodes=e.nodes, source=e.source,
+                             positions=e.positions, path=e.path, original_error=e.original_error,
+                             extensions=e.extensions)
+                for e in result.errors
+            ]
+        return result
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        # Client errors (validation, permissions, arguments) are answers, not incidents:
+        # log only what MaskErrors hides, with its traceback.
+        for error in errors:
+            if should_mask(error):
+                log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
+
+
+def build_schema() -> strawberry.Schema:
+    cfg = settings.SETTINGS
+    return PlauditSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
+            lambda: QueryDepthLimiter(max_depth=cfg.graphql_max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=cfg.graphql_max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=cfg.graphql_max_tokens),
+            lambda: MaskErrors(should_mask_error=should_mask),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,72 @@
+"""Senders over GraphQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from api.errors import map_errors, user_error_type
+from api.permissions import needs
+from api.relay import Connection, decode_id, paginate
+from models import senders as domain
+
+
+@strawberry.type(name="Sender", description="A real team member asks are sent from.")
+class SenderType:
+    id: strawberry.ID
+    name: str
+    title: str
+    email: str
+    photo_url: str
+    signature: str
+    created_at: dt.datetime
+
+
+@strawberry.input
+class SenderInput:
+    name: str | None = None
+    title: str | None = None
+    email: str | None = None
+    photo_url: str | None = None
+    signature: str | None = None
+
+
+SaveSenderError = user_error_type("SaveSender", ["NAME_REQUIRED", "INVALID_EMAIL", "EMAIL_TAKEN",
+                                                 "NOT_FOUND"])
+
+
+@strawberry.type
+class SaveSenderPayload:
+    sender: SenderType | None
+    user_errors: list[SaveSenderError]  # type: ignore[valid-type]
+
+
+def _fields(data: SenderInput) -> dict:
+    return {k: getattr(data, k) for k in ("name", "title", "email", "photo_url", "signature")}
+
+
+@strawberry.type
+class SenderQueries:
+    @strawberry.field(permission_classes=[needs("senders:read")])
+    async def senders(self, first: int | None = 20, after: str | None = None,
+                      search: str | None = None) -> Connection[SenderType]:
+        page = await paginate(lambda n, a: domain.list_senders(search, n, a), first, after)
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class SenderMutations:
+    @strawberry.mutation(permission_classes=[needs("senders:write")])
+    async def create_sender(self, info: Info, input: SenderInput) -> SaveSenderPayload:
+        outcome = await domain.save_sender(info.context.actor, None, _fields(input))
+        return SaveSenderPayload(sender=outcome.value,
+                                 user_errors=map_errors(SaveSenderError, outcome.errors))
+
+    @strawberry.mutation(permission_classes=[needs("senders:write")])
+    async def update_sender(self, info: Info, id: strawberry.ID,
+                            input: SenderInput) -> SaveSenderPayload:
+        outcome = await domain.save_sender(info.context.actor, decode_id(id), _fields(input))
+        return SaveSenderPayload(sender=outcome.value,
+                                 user_errors=map_errors(SaveSenderError, outcome.errors))

@@ -1,0 +1,1 @@
+"""arq adapters: jobs take ids, re-fetch, call the domain, and are idempotent."""

@@ -1,0 +1,51 @@
+"""Who is acting: an admin user, an API token or the system itself.
+
+Scopes and the optional product limit of a token are domain facts: the domain
+functions filter and refuse by them, so every adapter gets the same rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCOPES: dict[str, str] = {
+    "customers:read": "Read customers",
+    "customers:write": "Create and update customers",
+    "signals:read": "Read lifecycle signals",
+    "signals:write": "Record lifecycle signals",
+    "products:read": "Read products and their platform profiles",
+    "products:write": "Create and update products and platform profiles",
+    "senders:read": "Read senders",
+    "senders:write": "Create and update senders",
+    "reviews:read": "Read reviews",
+    "reviews:write": "Import reviews",
+    "showcase:read": "Read the public showcase (safe in a browser)",
+    "admin": "Everything, including token management",
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "admin" | "token" | "system" | "anonymous"
+    name: str
+    scopes: frozenset[str] = frozenset()
+    product_id: int | None = None  # a token limited to one product
+    token_id: int | None = None
+
+    def has_scope(self, scope: str) -> bool:
+        return "admin" in self.scopes or scope in self.scopes
+
+    def may_touch_product(self, product_id: int | None) -> bool:
+        return self.product_id is None or self.product_id == product_id
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.kind != "anonymous"
+
+
+ANONYMOUS = Actor(kind="anonymous", name="anonymous")
+SYSTEM = Actor(kind="system", name="plaudit", scopes=frozenset({"admin"}))
+
+
+def admin_actor(username: str) -> Actor:
+    return Actor(kind="admin", name=username, scopes=frozenset({"admin"}))

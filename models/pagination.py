@@ -1,0 +1,51 @@
+"""Keyset pagination: stable under inserts, one query per page.
+
+Adapters encode and decode cursors; the domain only sees ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_PAGE_SIZE = 100
+
+
+class Row(dict):
+    """A selected row whose columns read as attributes, for adapters that use getattr."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+class PageSizeError(ValueError):
+    pass
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    has_next: bool
+    has_previous: bool
+
+
+def check_page_size(first: int | None) -> int:
+    size = 20 if first is None else first
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise PageSizeError(f"`first` must be between 0 and {MAX_PAGE_SIZE}.")
+    return size
+
+
+async def keyset_page(query, id_column, first: int | None, after_id: int | None) -> Page:
+    """One page of a Piccolo select query, ordered by id, as Rows."""
+    size = check_page_size(first)
+    if after_id is not None:
+        query = query.where(id_column > after_id)
+    rows = await query.order_by(id_column).limit(size + 1)
+    return Page(rows=[Row(r) for r in rows[:size]], has_next=len(rows) > size,
+                has_previous=after_id is not None)

