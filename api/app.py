@@ -18,7 +18,7 @@ from api.schema import schema
 log = logging.getLogger("plaudit.api")
 
 
-def create_app(*, with_queue: bool = True, pool_size: int = 10) -> Litestar:
+def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: bool = True) -> Litestar:
     from admin.app import build_admin
     from piccolo_conf import DB
 
@@ -26,7 +26,8 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
-        await DB.start_connection_pool(min_size=2, max_size=pool_size)
+        if manage_pool:
+            await DB.start_connection_pool(min_size=2, max_size=pool_size)
         app.state.relay = None
         redis = None
         if with_queue and settings.SETTINGS.redis_url:
@@ -40,7 +41,8 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10) -> Litestar:
         finally:
             if redis is not None:
                 await redis.aclose()
-            await DB.close_connection_pool()
+            if manage_pool:
+                await DB.close_connection_pool()
 
     @asgi("/admin", is_mount=True, copy_scope=True)
     async def admin(scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,0 +1,173 @@
+"""`plaudit` — one entry point for running, operating and trying Plaudit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+
+def _with_db(coro_factory):
+    """Run a coroutine against the configured database, with a small pool."""
+
+    async def runner():
+        from piccolo_conf import DB
+
+        await DB.start_connection_pool(min_size=1, max_size=4)
+        try:
+            return await coro_factory()
+        finally:
+            await DB.close_connection_pool()
+
+    return asyncio.run(runner())
+
+
+async def migrate() -> None:
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    result = await run_forwards(app_name="all")
+    if not result.success:
+        raise SystemExit(f"Migrations failed: {result.message}")
+
+
+async def create_admin(username: str, password: str, email: str) -> str:
+    from piccolo.apps.user.tables import BaseUser
+
+    existing = await BaseUser.objects().get(BaseUser.username == username)
+    if existing is not None:
+        await BaseUser.update_password(existing.id, password)
+        return "updated"
+    await BaseUser.create_user(username=username, password=password, email=email, active=True,
+                               admin=True, superuser=True)
+    return "created"
+
+
+def cmd_serve(args) -> None:
+    import uvicorn
+
+    uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level=args.log_level, proxy_headers=True)
+
+
+def cmd_worker(args) -> None:
+    from arq.worker import Worker
+
+    from jobs.worker import worker_settings
+
+    Worker(**worker_settings(burst=args.burst)).run()
+
+
+def cmd_migrate(args) -> None:
+    asyncio.run(migrate())
+
+
+def cmd_create_admin(args) -> None:
+    password = args.password or os.environ.get("PLAUDIT_ADMIN_PASSWORD")
+    if not password:
+        import getpass
+
+        password = getpass.getpass("Password: ")
+    print(f"Admin {args.username!r} {_with_db(lambda: create_admin(args.username, password, args.email))}.")
+
+
+def cmd_create_token(args) -> None:
+    from models.actors import SYSTEM
+    from models.products import Product
+    from models.tokens import create_token
+
+    async def run():
+        product_id = None
+        if args.product:
+            row = await Product.select(Product.id).where(Product.slug == args.product).first()
+            if row is None:
+                raise SystemExit(f"No product with slug {args.product!r}.")
+            product_id = row["id"]
+        return await create_token(SYSTEM, args.name, args.scopes.split(","), product_id)
+
+    outcome = _with_db(run)
+    if not outcome.ok:
+        raise SystemExit("; ".join(e.message for e in outcome.errors))
+    print(outcome.value.secret)
+
+
+def cmd_seed_demo(args) -> None:
+    from models.demo import seed_demo
+
+    result = _with_db(lambda: seed_demo(customers_per_product=args.customers // 2))
+    print("Demo data created." if result["created"] else "Demo data already present.", result)
+
+
+def cmd_mail(args) -> None:
+    from cli.embedded import VAR
+    from cli.mailsink import list_messages
+
+    for msg in list_messages(VAR / "mail"):
+        print(f"{msg['date']:<32} {msg['to']:<36} {msg['subject']}")
+
+
+def cmd_dev(args) -> None:
+    from cli.dev import run_dev
+
+    run_dev(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="plaudit", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="Run the API and admin (uvicorn).")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PLAUDIT_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="Run the arq worker (jobs, outbox sweeper, crons).")
+    p.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+    p.set_defaults(func=cmd_worker)
+
+    sub.add_parser("migrate", help="Apply database migrations.").set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("create-admin", help="Create (or reset) an admin console user.")
+    p.add_argument("--username", default="admin")
+    p.add_argument("--password", help="Default: $PLAUDIT_ADMIN_PASSWORD, else prompt.")
+    p.add_argument("--email", default="admin@example.com")
+    p.set_defaults(func=cmd_create_admin)
+
+    p = sub.add_parser("create-token", help="Create an API token; prints the secret once.")
+    p.add_argument("--name", required=True)
+    p.add_argument("--scopes", required=True, help="Comma-separated, e.g. customers:read")
+    p.add_argument("--product", help="Limit to one product (slug).")
+    p.set_defaults(func=cmd_create_token)
+
+    p = sub.add_parser("seed-demo", help="Load the demo data set (idempotent).")
+    p.add_argument("--customers", type=int, default=1000)
+    p.set_defaults(func=cmd_seed_demo)
+
+    sub.add_parser("mail", help="List mail received by the dev SMTP sink.").set_defaults(
+        func=cmd_mail)
+
+    p = sub.add_parser("dev", help="Everything at once for a first run (embedded services).")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PLAUDIT_PORT", "8000")))
+    p.add_argument("--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", "8025")))
+    p.set_defaults(func=cmd_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command not in ("dev", "mail"):
+        # Everything else talks to configured services; make the error readable.
+        import settings
+
+        if args.command != "worker" and not settings.SETTINGS.database_url:
+            raise SystemExit(
+                "DATABASE_URL is not set. Point it at PostgreSQL, or run `plaudit dev`, which "
+                "starts embedded PostgreSQL and Valkey.")
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
+

@@ -1,0 +1,121 @@
+"""A realistic demo data set: 2 products, their 8 platform profiles each, 1,000
+customers with signals, and senders. Deterministic (seeded) and idempotent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from models.actors import SYSTEM
+from models.catalogue import seed_platforms
+from models.customers import upsert_customers
+from models.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
+from models.products import Product
+from models.senders import Sender, save_sender
+from models.signals import record_signals
+
+PRODUCTS = [
+    dict(slug="acme-ledger", name="Acme Ledger", website="https://ledger.acme.example",
+         brand_color="#0f766e"),
+    dict(slug="acme-roster", name="Acme Roster", website="https://roster.acme.example",
+         brand_color="#7c3aed"),
+]
+SENDERS = [
+    dict(name="Camille Martin", title="CEO & co-founder", email="camille@acme.example"),
+    dict(name="Sam Okafor", title="Head of Customer Success", email="sam@acme.example"),
+    dict(name="Léa Dubois", title="VP Product", email="lea@acme.example"),
+]
+FIRST = ["Alice", "Bruno", "Chloé", "David", "Emma", "Farid", "Gabriel", "Hana", "Inès", "Jonas",
+         "Kenji", "Laura", "Mehdi", "Nora", "Oscar", "Priya", "Quentin", "Rosa", "Sofia", "Tom"]
+LAST = ["Bernard", "Smith", "Nguyen", "Garcia", "Müller", "Rossi", "Dupont", "Kowalski",
+        "Johnson", "Laurent", "Moreau", "Brown", "Silva", "Kim", "Petit", "Wilson"]
+COMPANIES = ["Northwind", "Globex", "Initech", "Umbrella Logistics", "Hooli", "Vandelay",
+             "Stark Consulting", "Wayne Foods", "Soylent", "Tyrell Labs", "Cyberdyne Retail",
+             "Pied Piper", "Massive Dynamic", "Wonka Industries", "Gringotts", "Oscorp"]
+TITLES = ["Finance Manager", "CFO", "Operations Lead", "HR Director", "Office Manager",
+          "Founder", "Controller", "Head of People", "COO", "Accountant"]
+COUNTRIES = [("US", "en", "America/New_York"), ("FR", "fr", "Europe/Paris"),
+             ("GB", "en", "Europe/London"), ("DE", "en", "Europe/Berlin"),
+             ("CA", "en", "America/Toronto"), ("BE", "fr", "Europe/Brussels"),
+             ("AU", "en", "Australia/Sydney")]
+PLANS = ["starter", "growth", "enterprise"]
+SIGNAL_KINDS = ["renewed", "upgraded", "ticket_resolved", "nps_answer", "praise",
+                "escalation_opened", "escalation_closed"]
+
+
+def _customers(rng: random.Random, product_slug: str, count: int, today: dt.date) -> list[dict]:
+    items = []
+    for i in range(count):
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        country, locale, tz = rng.choice(COUNTRIES)
+        company = rng.choice(COMPANIES)
+        items.append(dict(
+            external_id=f"{product_slug}-crm-{i:05d}",
+            email=f"{first}.{last}.{i}@{company.split()[0].lower()}.example".lower()
+            .replace("é", "e").replace("è", "e").replace("ü", "u"),
+            first_name=first, last_name=last, title=rng.choice(TITLES), company=company,
+            plan=rng.choices(PLANS, weights=[5, 3, 1])[0],
+            customer_since=today - dt.timedelta(days=rng.randint(20, 5 * 365)),
+            country=country, locale=locale, time_zone=tz,
+            social_handles={"linkedin": f"in/{first.lower()}-{last.lower()}-{i}"},
+            is_insider=rng.random() < 0.01, is_notable=rng.random() < 0.02,
+        ))
+    return items
+
+
+def _signals(rng: random.Random, customers: list[dict], now: dt.datetime) -> list[dict]:
+    items = []
+    for cust in customers:
+        for n in range(rng.randint(2, 7)):
+            kind = rng.choice(SIGNAL_KINDS)
+            items.append(dict(
+                source=rng.choice(["billing", "helpdesk", "crm"]),
+                event_id=f"demo-{cust['external_id']}-{n}",
+                customer_external_id=cust["external_id"], kind=kind,
+                occurred_at=now - dt.timedelta(hours=rng.randint(1, 24 * 365)),
+                nps_score=rng.randint(0, 10) if kind == "nps_answer" else None,
+                note="", payload={},
+            ))
+    return items
+
+
+async def seed_demo(customers_per_product: int = 500, seed: int = 42) -> dict:
+    """Create the demo set unless it exists. Returns what was created."""
+    await seed_platforms()
+    if await Product.exists().where(Product.slug == PRODUCTS[0]["slug"]):
+        return {"created": False}
+    rng = random.Random(seed)
+    today = dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    for spec in SENDERS:
+        if not await Sender.exists().where(Sender.email == spec["email"]):
+            await save_sender(SYSTEM, None, spec)
+    platforms = await ReviewPlatform.select(ReviewPlatform.id, ReviewPlatform.key)
+    totals = {"customers": 0, "signals": 0}
+    for spec in PRODUCTS:
+        product = Product(**spec)
+        await product.save()
+        for platform in platforms:
+            profile = PlatformProfile(
+                product=product.id, platform=platform["id"],
+                profile_url=f"https://reviews.example/{platform['key']}/{spec['slug']}",
+                review_url=f"https://reviews.example/{platform['key']}/{spec['slug']}/write",
+                target_rating=4.5, target_count=100)
+            await profile.save()
+            average, count = rng.uniform(3.9, 4.8), rng.randint(5, 60)
+            for months_ago in range(11, -1, -1):
+                await record_rating_snapshot(profile.id, today - dt.timedelta(days=30 * months_ago),
+                                             round(min(5.0, average + rng.uniform(-0.1, 0.1)), 2),
+                                             max(0, count - months_ago * rng.randint(0, 3)))
+        customers = _customers(rng, spec["slug"], customers_per_product, today)
+        result = await upsert_customers(SYSTEM, product.id, customers)
+        if result.errors:
+            raise RuntimeError(f"demo customers rejected: {result.errors[:3]}")
+        signals = _signals(rng, customers, now)
+        sig_result = await record_signals(SYSTEM, product.id, signals)
+        if sig_result.errors:
+            raise RuntimeError(f"demo signals rejected: {sig_result.errors[:3]}")
+        totals["customers"] += len(result.items)
+        totals["signals"] += len(sig_result.items)
+    return {"created": True, **totals}

