@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 _stack = ExitStack()
-TEST_DB = "plaudit_test"
+# Parallel runs (several checkouts, helpers) each set their own name.
+TEST_DB = os.environ.get("PLAUDIT_TEST_DB", "plaudit_test")
 
 
 def _switch_database(url: str, name: str) -> tuple[str, str]:
