@@ -106,6 +106,15 @@ def cmd_mail(args) -> None:
         print(f"{msg['date']:<32} {msg['to']:<36} {msg['subject']}")
 
 
+def cmd_export_schema(args) -> None:
+    from pathlib import Path
+
+    from api.schema import schema
+
+    Path(args.output).write_text(schema.as_str() + "\n")
+    print(f"Wrote {args.output}.")
+
+
 def cmd_dev(args) -> None:
     from cli.dev import run_dev
 
@@ -148,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("mail", help="List mail received by the dev SMTP sink.").set_defaults(
         func=cmd_mail)
 
+    p = sub.add_parser("export-schema", help="Write the GraphQL SDL (schema.graphql).")
+    p.add_argument("--output", default="schema.graphql")
+    p.set_defaults(func=cmd_export_schema)
+
     p = sub.add_parser("dev", help="Everything at once for a first run (embedded services).")
     p.add_argument("--port", type=int, default=int(os.environ.get("PLAUDIT_PORT", "8000")))
     p.add_argument("--smtp-port", type=int, default=int(os.environ.get("SMTP_PORT", "8025")))
@@ -157,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
-    if args.command not in ("dev", "mail"):
+    if args.command not in ("dev", "mail", "export-schema"):
         # Everything else talks to configured services; make the error readable.
         import settings
 

@@ -185,12 +185,13 @@ def make_token():
 def count_queries(database, monkeypatch):
     """Counts SQL statements sent by Piccolo (every query path goes through run_querystring)."""
     counter = {"n": 0, "sql": []}
-    original = database.run_querystring
+    engine_class = type(database)
+    original = engine_class.run_querystring
 
-    async def counting(querystring, *args, **kwargs):
+    async def counting(self, querystring, *args, **kwargs):
         counter["n"] += 1
         counter["sql"].append(str(querystring)[:200])
-        return await original(querystring, *args, **kwargs)
+        return await original(self, querystring, *args, **kwargs)
 
-    monkeypatch.setattr(database, "run_querystring", counting)
+    monkeypatch.setattr(engine_class, "run_querystring", counting)
     return counter
