@@ -30,10 +30,11 @@ class Relay:
         messages = await outbox.messages_to_hand_over(ids)
         handed = []
         for message in messages:
-            # The attempt number is part of the job id: arq refuses a job id it still
-            # knows, which stops double hand-over, while a resend after RUN_GRACE
-            # gets a fresh id.
-            job_id = f"outbox:{message['id']}:{message['attempts'] + 1}"
+            # arq refuses a job id it still knows, which stops double hand-over. The
+            # attempt number gives a resend after RUN_GRACE a fresh id; the creation
+            # time keeps ids unique if the sequence restarts (restored or reset database).
+            stamp = int(message["created_at"].timestamp() * 1_000_000)
+            job_id = f"outbox:{message['id']}:{stamp}:{message['attempts'] + 1}"
             await self.redis.enqueue_job("run_outbox_message", message["id"], _job_id=job_id,
                                          _queue_name=self.queue_name)
             handed.append(message["id"])

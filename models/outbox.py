@@ -42,7 +42,8 @@ async def add_to_outbox(job: str, args: dict[str, Any] | None = None) -> int:
 async def messages_to_hand_over(ids: list[int] | None = None, now: dt.datetime | None = None,
                                 limit: int = 500) -> list[dict]:
     """Given ids: those not yet handed over. Without: everything the sweeper should resend."""
-    query = OutboxMessage.select(OutboxMessage.id, OutboxMessage.job, OutboxMessage.attempts)
+    query = OutboxMessage.select(OutboxMessage.id, OutboxMessage.job, OutboxMessage.attempts,
+                                 OutboxMessage.created_at)
     if ids is not None:
         return await query.where(OutboxMessage.id.is_in(ids or [0])
                                  & OutboxMessage.enqueued_at.is_null()
@@ -65,7 +66,7 @@ async def mark_handed_over(ids: list[int]) -> None:
 
 
 async def load_message(message_id: int) -> OutboxMessage | None:
-    return await OutboxMessage.objects().get(OutboxMessage.id == message_id)
+    return await OutboxMessage.objects().get(OutboxMessage.id == message_id).output(load_json=True)
 
 
 async def mark_done(message_id: int) -> None:

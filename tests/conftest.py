@@ -89,7 +89,7 @@ async def clean_tables(database):
     yield
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def redis():
     from jobs.redis import connect
 
@@ -98,7 +98,7 @@ async def redis():
     await pool.aclose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def app(redis):
     # app.lifespan() enters an anyio task group, which pytest-asyncio fixtures cannot
     # exit from another task; the only lifespan work left with manage_pool=False is the
