@@ -77,14 +77,14 @@ class CustomerType:
     @strawberry.field(permission_classes=[needs("signals:read")],
                       description="The most recent signals, newest first.")
     async def signals(self, info: Info, last: int = 5) -> list[
-            Annotated["SignalType", strawberry.lazy("api.signals")]]:  # noqa: F821
+            Annotated[SignalType, strawberry.lazy("api.signals")]]:  # noqa: F821
         if not 0 <= last <= MAX_NESTED_SIGNALS:
             raise ArgumentError(f"`last` must be between 0 and {MAX_NESTED_SIGNALS}.")
         return await info.context.loaders.latest_signals.load((self["id"], last))  # type: ignore[index]
 
     @strawberry.field(permission_classes=[needs("products:read")])
     async def product(self, info: Info) -> Annotated[
-            "ProductType", strawberry.lazy("api.products")]:  # noqa: F821
+            ProductType, strawberry.lazy("api.products")]:  # noqa: F821
         return await info.context.loaders.product.load(self["product"])  # type: ignore[index]
 
 

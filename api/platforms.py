@@ -56,7 +56,7 @@ class PlatformProfileType:
 
     @strawberry.field(permission_classes=[needs("products:read")])
     async def product(self, info: Info) -> Annotated[
-            "ProductType", strawberry.lazy("api.products")]:  # noqa: F821
+            ProductType, strawberry.lazy("api.products")]:  # noqa: F821
         return await info.context.loaders.product.load(self.product)  # type: ignore[attr-defined]
 
     @strawberry.field

@@ -40,7 +40,7 @@ class SignalType:
 
     @strawberry.field(permission_classes=[needs("customers:read")])
     async def customer(self, info: Info) -> Annotated[
-            "CustomerType", strawberry.lazy("api.customers")]:  # noqa: F821
+            CustomerType, strawberry.lazy("api.customers")]:  # noqa: F821
         return await info.context.loaders.customer.load(self["customer"])  # type: ignore[index]
 
 

@@ -17,7 +17,7 @@ from models.audit import record_audit
 from models.products import Product
 from models.results import Outcome
 
-TOKEN_PREFIX = "pld_"
+TOKEN_PREFIX = "pld_"  # noqa: S105 (a public marker, not a secret)
 # 32 random bytes = 256 bits, base64url without padding: 43 characters.
 SECRET_BYTES = 32
 DISPLAY_PREFIX_LENGTH = 12
