@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from strawberry.exceptions import StrawberryGraphQLError
 from strawberry.permission import BasePermission
 from strawberry.types import Info
 
@@ -19,14 +20,12 @@ class ScopePermission(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         actor = info.context.actor
-        if actor.kind == "invalid":
-            self.message = "The API token is unknown, revoked or expired."
-            self.error_extensions = {"code": "UNAUTHENTICATED"}
-            return False
         if not actor.is_authenticated:
-            self.message = "Authentication required: send `Authorization: Bearer <token>`."
-            self.error_extensions = {"code": "UNAUTHENTICATED"}
-            return False
+            # Raised rather than set on self: Strawberry shares permission instances
+            # across requests, so per-request state must not live on them.
+            message = ("The API token is unknown, revoked or expired." if actor.kind == "invalid"
+                       else "Authentication required: send `Authorization: Bearer <token>`.")
+            raise StrawberryGraphQLError(message, extensions={"code": "UNAUTHENTICATED"})
         return actor.has_scope(self.scope)
 
 

@@ -227,7 +227,7 @@ async def _server_reachable(url: str) -> bool:
 
     try:
         conn = await asyncpg.connect(url, timeout=3)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError):
+    except (TimeoutError, OSError, asyncpg.PostgresError):
         return False
     await conn.close()
     return True
