@@ -51,10 +51,14 @@ def cmd_serve(args) -> None:
 
 
 def cmd_worker(args) -> None:
+    import logging.config
+
+    from arq.logs import default_log_config
     from arq.worker import Worker
 
     from jobs.worker import worker_settings
 
+    logging.config.dictConfig(default_log_config(verbose=args.verbose))
     Worker(**worker_settings(burst=args.burst)).run()
 
 
@@ -134,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("worker", help="Run the arq worker (jobs, outbox sweeper, crons).")
     p.add_argument("--burst", action="store_true", help="Exit when the queue is empty.")
+    p.add_argument("--verbose", action="store_true", help="Log every job, not only problems.")
     p.set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="Apply database migrations.").set_defaults(func=cmd_migrate)
