@@ -14,7 +14,7 @@ from api.errors import map_errors, user_error_type
 from api.permissions import needs
 from api.relay import ArgumentError, Connection, decode_id, paginate
 from models import customers as domain
-from models.signals import latest_signals_for  # noqa: F401  (documents the loader's source)
+from models.batches import BatchResult
 
 MAX_NESTED_SIGNALS = 20
 
@@ -149,7 +149,7 @@ def customer_item(data: CustomerInput) -> dict:
     return item
 
 
-def batch_payload(result: domain.BatchResult) -> UpsertCustomersPayload:
+def batch_payload(result: BatchResult) -> UpsertCustomersPayload:
     return UpsertCustomersPayload(
         results=[UpsertCustomerResult(index=i.index, external_id=i.key,
                                       status=BatchItemStatus(i.status), id=i.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from piccolo.columns import (
@@ -20,6 +20,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from models.actors import Actor
+from models.batches import BatchResult, ItemResult, batch_target
 from models.pagination import Page, keyset_page
 from models.products import Product
 
@@ -71,7 +72,6 @@ UPSERT_FIELDS: dict[str, Any] = {
     "is_notable": False,
 }
 
-MAX_BATCH = 5000
 
 
 @dataclass
@@ -116,23 +116,6 @@ async def list_customers(actor: Actor, flt: CustomerFilter, first: int | None,
 
 
 # --- batch upsert -----------------------------------------------------------------------
-
-
-@dataclass
-class ItemResult:
-    index: int
-    key: str
-    status: str  # CREATED | UPDATED | UNCHANGED
-    id: int
-
-
-@dataclass
-class BatchResult:
-    items: list[ItemResult] = field(default_factory=list)
-    errors: list = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for item in self.items if item.status == status)
 
 
 def normalise_customer_item(item: dict) -> tuple[dict, list[tuple[str, str, str]]]:
@@ -185,17 +168,8 @@ async def upsert_customers(actor: Actor, product_id: int | None, items: list[dic
     from models.results import UserError
 
     result = BatchResult()
-    product_id = product_id if product_id is not None else actor.product_id
-    if product_id is None:
-        result.errors.append(UserError("PRODUCT_REQUIRED", "Say which product.", ("productId",)))
-        return result
-    if not actor.may_touch_product(product_id):
-        result.errors.append(UserError("PRODUCT_FORBIDDEN", "This token is limited to another product.",
-                                       ("productId",)))
-        return result
-    if len(items) > MAX_BATCH:
-        result.errors.append(UserError("BATCH_TOO_LARGE", f"At most {MAX_BATCH} items per call.",
-                                       ("customers",)))
+    product_id, result.errors = batch_target(actor, product_id, len(items), "customers")
+    if result.errors:
         return result
 
     cleaned: list[dict] = []

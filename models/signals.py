@@ -20,7 +20,8 @@ from piccolo.table import Table
 
 from models.actors import Actor
 from models.audit import record_audit
-from models.customers import MAX_BATCH, BatchResult, Customer, ItemResult
+from models.batches import BatchResult, ItemResult, batch_target
+from models.customers import Customer
 from models.pagination import Page, Row, keyset_page
 from models.products import Product
 from models.results import UserError
@@ -122,17 +123,8 @@ def normalise_signal_item(item: dict, now: dt.datetime) -> tuple[dict, list[tupl
 async def record_signals(actor: Actor, product_id: int | None, items: list[dict]) -> BatchResult:
     """Insert signals, all or nothing; an already known (source, event id) is a DUPLICATE."""
     result = BatchResult()
-    product_id = product_id if product_id is not None else actor.product_id
-    if product_id is None:
-        result.errors.append(UserError("PRODUCT_REQUIRED", "Say which product.", ("productId",)))
-        return result
-    if not actor.may_touch_product(product_id):
-        result.errors.append(UserError("PRODUCT_FORBIDDEN", "This token is limited to another product.",
-                                       ("productId",)))
-        return result
-    if len(items) > MAX_BATCH:
-        result.errors.append(UserError("BATCH_TOO_LARGE", f"At most {MAX_BATCH} items per call.",
-                                       ("signals",)))
+    product_id, result.errors = batch_target(actor, product_id, len(items), "signals")
+    if result.errors:
         return result
     now = dt.datetime.now(dt.UTC)
     cleaned, seen = [], {}
