@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+import msgspec
 from litestar import Litestar, MediaType, Response, get
+from litestar.background_tasks import BackgroundTasks
+from litestar.di import Provide
 from litestar.handlers import asgi
 from litestar.response import Redirect
 from litestar.types import Receive, Scope, Send
@@ -16,6 +19,26 @@ from api.context import context_getter
 from api.schema import schema
 
 log = logging.getLogger("plaudit.api")
+
+
+def _fresh_response() -> Response:
+    return Response({}, background=BackgroundTasks([]))
+
+
+def graphql_controller() -> type:
+    base = make_graphql_controller(schema, path="/graphql", context_getter=context_getter,
+                                   graphql_ide="graphiql")
+
+    class GraphQLController(base):
+        # Strawberry provides the response object from a thread pool (sync_to_thread);
+        # building an empty Response is cheaper than the hop.
+        dependencies = {**base.dependencies,
+                        "response": Provide(_fresh_response, sync_to_thread=False)}
+
+        def encode_json(self, data: object) -> bytes:
+            return msgspec.json.encode(data)
+
+    return GraphQLController
 
 
 def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: bool = True) -> Litestar:
@@ -76,8 +99,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
         healthy = all(v == "ok" for v in checks.values())
         return Response(checks, status_code=200 if healthy else 503)
 
-    graphql = make_graphql_controller(schema, path="/graphql", context_getter=context_getter,
-                                      graphql_ide="graphiql")
+    graphql = graphql_controller()
     app = Litestar(
         route_handlers=[graphql, admin, healthz, readyz],
         lifespan=[lifespan],

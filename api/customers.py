@@ -55,6 +55,9 @@ class CustomerType:
     customer_since: dt.date | None
     country: str
     time_zone: str
+    # Plain fields: the stored strings are the enums' values, so no resolver is needed.
+    locale: LocaleEnum
+    email_status: EmailStatus
     social_handles: JSON
     is_insider: bool
     is_notable: bool
@@ -63,16 +66,8 @@ class CustomerType:
     updated_at: dt.datetime
 
     @strawberry.field
-    def locale(self) -> LocaleEnum:
-        return LocaleEnum(self["locale"])  # type: ignore[index]
-
-    @strawberry.field
-    def email_status(self) -> EmailStatus:
-        return EmailStatus(self["email_status"])  # type: ignore[index]
-
-    @strawberry.field
     def product_id(self) -> strawberry.ID:
-        return self["product"]  # type: ignore[index]
+        return self.product  # type: ignore[attr-defined]
 
     @strawberry.field(permission_classes=[needs("signals:read")],
                       description="The most recent signals, newest first.")
@@ -80,12 +75,12 @@ class CustomerType:
             Annotated[SignalType, strawberry.lazy("api.signals")]]:  # noqa: F821
         if not 0 <= last <= MAX_NESTED_SIGNALS:
             raise ArgumentError(f"`last` must be between 0 and {MAX_NESTED_SIGNALS}.")
-        return await info.context.loaders.latest_signals.load((self["id"], last))  # type: ignore[index]
+        return await info.context.loaders.latest_signals.load((self.id, last))  # type: ignore[attr-defined]
 
     @strawberry.field(permission_classes=[needs("products:read")])
     async def product(self, info: Info) -> Annotated[
             ProductType, strawberry.lazy("api.products")]:  # noqa: F821
-        return await info.context.loaders.product.load(self["product"])  # type: ignore[index]
+        return await info.context.loaders.product.load(self.product)  # type: ignore[attr-defined]
 
 
 @strawberry.input

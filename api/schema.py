@@ -8,6 +8,7 @@ import re
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -66,14 +67,19 @@ class PlauditSchema(strawberry.Schema):
 
 def build_schema() -> strawberry.Schema:
     cfg = settings.SETTINGS
+    # The limiters' rule classes are built once: ValidationCache keys on the rules, so
+    # a limiter constructed per request (fresh classes) would make every lookup miss.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=cfg.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=cfg.graphql_max_aliases).validation_rules,
+    ]
     return PlauditSchema(
         query=Query,
         mutation=Mutation,
         extensions=[
             lambda: ParserCache(maxsize=512),
+            lambda: AddValidationRules(limit_rules),
             lambda: ValidationCache(maxsize=512),
-            lambda: QueryDepthLimiter(max_depth=cfg.graphql_max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=cfg.graphql_max_aliases),
             lambda: MaxTokensLimiter(max_token_count=cfg.graphql_max_tokens),
             lambda: MaskErrors(should_mask_error=should_mask),
         ],

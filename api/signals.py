@@ -22,6 +22,7 @@ SignalKind = strawberry.enum(Enum("SignalKind", {k.upper(): k for k in domain.SI
 @strawberry.type(name="Signal")
 class SignalType:
     id: strawberry.ID
+    kind: SignalKind  # type: ignore[valid-type]  (stored strings are the enum's values)
     source: str
     event_id: str
     occurred_at: dt.datetime
@@ -31,17 +32,13 @@ class SignalType:
     created_at: dt.datetime
 
     @strawberry.field
-    def kind(self) -> SignalKind:  # type: ignore[valid-type]
-        return SignalKind(self["kind"])  # type: ignore[index]
-
-    @strawberry.field
     def customer_id(self) -> strawberry.ID:
-        return self["customer"]  # type: ignore[index]
+        return self.customer  # type: ignore[attr-defined]
 
     @strawberry.field(permission_classes=[needs("customers:read")])
     async def customer(self, info: Info) -> Annotated[
             CustomerType, strawberry.lazy("api.customers")]:  # noqa: F821
-        return await info.context.loaders.customer.load(self["customer"])  # type: ignore[index]
+        return await info.context.loaders.customer.load(self.customer)  # type: ignore[attr-defined]
 
 
 @strawberry.input

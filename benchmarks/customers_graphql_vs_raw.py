@@ -719,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
                 return asyncio.run(_py_load(target, urls[target], token, seconds,
                                             args.connections))
 
+            load_before = os.getloadavg()
             for target in ("raw", "graphql"):
                 log(f"warm-up {target} ({args.warmup:g} s)")
                 measure(target, args.warmup)
@@ -731,9 +732,17 @@ def main(argv: list[str] | None = None) -> int:
                     results.append(r)
             verify(urls["graphql"], urls["raw"], token)  # still the same after the load
 
-            loadgen = (f"wrk ({subprocess.run([wrk, '-v'], capture_output=True, text=True).stdout.split()[1]}, "
-                       f"-t{args.threads}, POST with Lua)") if wrk else "built-in asyncio generator"
-            print_report(results, args, loadgen, doc_bytes, machine_summary(), db_note)
+            load_after = os.getloadavg()
+            if wrk:
+                version = subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.split()
+                loadgen = (f"wrk {version[1] if len(version) > 1 else '?'}, -t{args.threads}, "
+                           "POST with a Lua script")
+            else:
+                loadgen = "built-in asyncio generator"
+            header = [*machine_summary(),
+                      f"Load avg: {load_before[0]:.2f} before, {load_after[0]:.2f} after the "
+                      "measurement (1-minute; other processes share these CPUs)"]
+            print_report(results, args, loadgen, doc_bytes, header, db_note)
 
             if args.py_spy:
                 profile(args, plaudit, measure)
@@ -776,4 +785,8 @@ def profile(args, plaudit: Child, measure) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        log("interrupted; every server this run started has been stopped")
+        sys.exit(130)

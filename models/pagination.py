@@ -11,16 +11,24 @@ from typing import Any
 MAX_PAGE_SIZE = 100
 
 
-class Row(dict):
-    """A selected row whose columns read as attributes, for adapters that use getattr."""
+class Row:
+    """A selected row whose columns are plain attributes (and items).
 
-    __slots__ = ()
+    Adapters read rows with getattr; backing the instance with the row's own dict
+    makes that an ordinary attribute lookup, with no copy of the data.
+    """
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.__dict__ = columns
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__dict__[name]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Row) and other.__dict__ == self.__dict__
+
+    def __repr__(self) -> str:
+        return f"Row({self.__dict__!r})"
 
 
 class PageSizeError(ValueError):
