@@ -43,14 +43,14 @@ def graphql_controller() -> type:
 
 def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: bool = True) -> Litestar:
     from admin.app import build_admin
-    from piccolo_conf import DB
+    from models.database import close_pool, start_pool
 
     admin_app = build_admin()
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
         if manage_pool:
-            await DB.start_connection_pool(min_size=2, max_size=pool_size)
+            await start_pool(min_size=2, max_size=pool_size)
         app.state.relay = None
         redis = None
         if with_queue and settings.SETTINGS.redis_url:
@@ -65,7 +65,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
             if redis is not None:
                 await redis.aclose()
             if manage_pool:
-                await DB.close_connection_pool()
+                await close_pool()
 
     @asgi("/admin", is_mount=True, copy_scope=True)
     async def admin(scope: Scope, receive: Receive, send: Send) -> None:

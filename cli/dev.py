@@ -89,15 +89,15 @@ def run_dev(args) -> None:
         password = _admin_password()
 
         async def prepare():
-            from piccolo_conf import DB
+            from models.database import close_pool, start_pool
 
             await migrate()
-            await DB.start_connection_pool(min_size=1, max_size=4)
+            await start_pool(min_size=1, max_size=4)
             try:
                 demo = await seed_demo()
                 await create_admin("admin", password, "admin@example.com")
             finally:
-                await DB.close_connection_pool()
+                await close_pool()
             return demo
 
         demo = asyncio.run(prepare())

@@ -12,13 +12,13 @@ def _with_db(coro_factory):
     """Run a coroutine against the configured database, with a small pool."""
 
     async def runner():
-        from piccolo_conf import DB
+        from models.database import close_pool, start_pool
 
-        await DB.start_connection_pool(min_size=1, max_size=4)
+        await start_pool(min_size=1, max_size=4)
         try:
             return await coro_factory()
         finally:
-            await DB.close_connection_pool()
+            await close_pool()
 
     return asyncio.run(runner())
 

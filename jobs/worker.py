@@ -11,16 +11,16 @@ from jobs.signals import daily_tenure_milestones
 
 
 async def startup(ctx: dict) -> None:
-    from piccolo_conf import DB
+    from models.database import start_pool
 
-    await DB.start_connection_pool(min_size=1, max_size=5)
+    await start_pool(min_size=1, max_size=5)
     ctx["relay"] = Relay(ctx["redis"], settings.SETTINGS.queue_name)
 
 
 async def shutdown(ctx: dict) -> None:
-    from piccolo_conf import DB
+    from models.database import close_pool
 
-    await DB.close_connection_pool()
+    await close_pool()
 
 
 def worker_settings(**overrides) -> dict:

@@ -69,12 +69,13 @@ def pytest_unconfigure(config):
 @pytest.fixture(scope="session", autouse=True)
 async def database():
     from cli.main import migrate
+    from models.database import close_pool, start_pool
     from piccolo_conf import DB
 
     await migrate()
-    await DB.start_connection_pool(min_size=2, max_size=10)
+    await start_pool(min_size=2, max_size=10)
     yield DB
-    await DB.close_connection_pool()
+    await close_pool()
 
 
 @pytest.fixture(autouse=True)
