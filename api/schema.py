@@ -20,6 +20,7 @@ from strawberry.tools import merge_types
 
 import settings
 from api.customers import CustomerMutations, CustomerQueries
+from api.execution import FastLeafExecutionContext
 from api.platforms import PlatformMutations, PlatformQueries
 from api.products import ProductMutations, ProductQueries
 from api.relay import ArgumentError
@@ -65,7 +66,7 @@ class PlauditSchema(strawberry.Schema):
                 log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(execution_context_class: type | None = FastLeafExecutionContext) -> strawberry.Schema:
     cfg = settings.SETTINGS
     # The limiters' rule classes are built once: ValidationCache keys on the rules, so
     # a limiter constructed per request (fresh classes) would make every lookup miss.
@@ -76,6 +77,7 @@ def build_schema() -> strawberry.Schema:
     return PlauditSchema(
         query=Query,
         mutation=Mutation,
+        execution_context_class=execution_context_class,
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: AddValidationRules(limit_rules),
