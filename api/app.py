@@ -16,6 +16,7 @@ from strawberry.litestar import make_graphql_controller
 
 import settings
 from api.context import context_getter
+from api.links import ROUTES as link_routes
 from api.schema import schema
 
 log = logging.getLogger("plaudit.api")
@@ -101,7 +102,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
 
     graphql = graphql_controller()
     app = Litestar(
-        route_handlers=[graphql, admin, healthz, readyz],
+        route_handlers=[graphql, admin, healthz, readyz, *link_routes],
         lifespan=[lifespan],
         debug=False,
     )

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 import settings
+from api.campaigns import CampaignMutations, CampaignQueries
 from api.customers import CustomerMutations, CustomerQueries
 from api.execution import FastLeafExecutionContext
 from api.platforms import PlatformMutations, PlatformQueries
@@ -28,9 +29,9 @@ from api.senders import SenderMutations, SenderQueries
 from api.signals import SignalMutations, SignalQueries
 from api.tokens import TokenMutations, TokenQueries
 
-Query = merge_types("Query", (CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
-                              SenderQueries, TokenQueries))
-Mutation = merge_types("Mutation", (CustomerMutations, SignalMutations, ProductMutations,
+Query = merge_types("Query", (CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
+                              PlatformQueries, SenderQueries, TokenQueries))
+Mutation = merge_types("Mutation", (CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
                                     PlatformMutations, SenderMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from arq import cron
 
 import settings
+from jobs.asks import dispatch_touches, send_touch
+from jobs.campaigns import run_active_campaigns
 from jobs.outbox import Relay, run_outbox_message, sweep_outbox
 from jobs.redis import redis_settings
 from jobs.signals import daily_tenure_milestones
@@ -25,9 +27,11 @@ async def shutdown(ctx: dict) -> None:
 
 def worker_settings(**overrides) -> dict:
     base = dict(
-        functions=[run_outbox_message],
+        functions=[run_outbox_message, send_touch],
         cron_jobs=[
             cron(sweep_outbox, second={0, 30}, run_at_startup=True),
+            cron(dispatch_touches, second={5, 20, 35, 50}, run_at_startup=True),
+            cron(run_active_campaigns, second={10}),
             cron(daily_tenure_milestones, hour={2}, minute={0}, second={0}),
         ],
         on_startup=startup,

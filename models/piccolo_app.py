@@ -2,9 +2,9 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from models.asks import Ask, AskTouch
+from models.asks import Ask, AskClick, AskTouch
 from models.audit import AuditEvent
-from models.campaigns import Campaign
+from models.campaigns import Campaign, SelectionRun
 from models.customers import Customer
 from models.outbox import OutboxMessage
 from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
@@ -20,7 +20,7 @@ from models.tokens import ApiToken
 # parents before children.
 TABLES = [
     Product, ReviewPlatform, PlatformProfile, RatingSnapshot, Customer, Signal, Sender,
-    Campaign, Ask, AskTouch, Review, Quote, QuoteConsent, Task, ApiToken, AuditEvent,
+    Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Quote, QuoteConsent, Task, ApiToken, AuditEvent,
     OutboxMessage,
 ]
 

@@ -16,6 +16,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+# Fixtures shared by the asking tests (a listed product, a real SMTP server, …).
+pytest_plugins = ["tests.asking_fixtures"]
+
 _stack = ExitStack()
 # Parallel runs (several checkouts, helpers) each set their own name.
 TEST_DB = os.environ.get("PLAUDIT_TEST_DB", "plaudit_test")

@@ -10,6 +10,7 @@ import pytest
 
 from api.schema import schema
 from models.actors import SYSTEM
+from models.campaigns import Campaign, SelectionRun
 from models.customers import upsert_customers
 from models.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
 from models.products import Product
@@ -27,16 +28,28 @@ LIST_QUERIES = {
                         "latestRating { average } } }",
     "senders": "senders(first: $n) { nodes { id email } }",
     "apiTokens": "apiTokens(first: $n) { nodes { id prefix } }",
+    "campaigns": "campaigns(first: $n) { nodes { id name productId } }",
+    "selectionRuns": "selectionRuns(campaignId: 1, first: $n) { nodes { id skipped sampling } }",
+}
+# List fields whose length does not come from a page size: their cost is fixed.
+FIXED_LIST_QUERIES = {
+    "campaignLint": ("campaignLint(id: 1) { rule locale }", 3),
+    "campaignFunnel": ("campaignFunnel(groupBy: PLATFORM) { key selected }", 2),
 }
 # Token lookup + the page + one batch per distinct nested loader.
-MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5}
+MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3}
 
 
 def test_every_list_field_has_a_guard():
+    from graphql import get_named_type, get_nullable_type, is_list_type
+
     fields = schema._schema.query_type.fields
     connection_roots = {name for name, field in fields.items()
-                        if field.type.of_type.name.endswith("Connection")}
+                        if get_named_type(field.type).name.endswith("Connection")}
+    plain_lists = {name for name, field in fields.items()
+                   if is_list_type(get_nullable_type(field.type))}
     assert connection_roots == set(LIST_QUERIES)
+    assert plain_lists == set(FIXED_LIST_QUERIES)
 
 
 @pytest.fixture
@@ -56,6 +69,10 @@ async def many_rows():
         await record_rating_snapshot(profile.id, today, 4.2, 10)
         await save_sender(SYSTEM, None, {"name": f"Sender {p}", "email": f"s{p}@acme.example"})
         await create_token(SYSTEM, f"token {p}", ["customers:read"])
+        campaign = Campaign(product=product.id, name=f"Campaign {p}", trigger_signal="renewed",
+                            templates={"en": {"subject": "Review us?", "body": "{{ review_link }}"}})
+        await campaign.save()
+        await SelectionRun.insert(SelectionRun(campaign=1, trigger="signal:renewed"))
         if p < 2:
             await upsert_customers(SYSTEM, product.id, [
                 {"external_id": f"c{i}", "email": f"c{i}@x.example"} for i in range(12)])
@@ -79,3 +96,14 @@ async def test_list_field_query_count_does_not_grow_with_the_page(field, many_ro
         costs[size] = count_queries["n"]
     assert costs[2] == costs[20], count_queries["sql"]
     assert costs[20] <= MAX_QUERIES.get(field, 2), count_queries["sql"]
+
+
+@pytest.mark.parametrize("field", sorted(FIXED_LIST_QUERIES))
+async def test_plain_list_fields_cost_a_fixed_number_of_queries(field, many_rows, gql, make_token,
+                                                                count_queries):
+    client = gql.as_token(await make_token("admin"))
+    query, bound = FIXED_LIST_QUERIES[field]
+    await client.data("{ " + query + " }")
+    count_queries["n"] = 0
+    await client.data("{ " + query + " }")
+    assert count_queries["n"] <= bound, count_queries["sql"]

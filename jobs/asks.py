@@ -1,0 +1,54 @@
+"""Sending asks: a dispatcher hands due touches to arq; each job sends one touch over SMTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+import aiosmtplib
+from arq import Retry
+
+import settings
+from models import sending
+
+log = logging.getLogger("plaudit.sending")
+
+
+async def smtp_send(message) -> None:
+    cfg = settings.SETTINGS
+    await aiosmtplib.send(message, hostname=cfg.smtp_host, port=cfg.smtp_port,
+                          username=cfg.smtp_username, password=cfg.smtp_password,
+                          start_tls=cfg.smtp_starttls, timeout=30)
+
+
+async def send_touch(ctx: dict, touch_id: int) -> str:
+    """Send one touch. Safe to run twice: the claim lets only one run send it."""
+    claim = await sending.claim_touch(touch_id)
+    if claim.message is None:
+        return f"skipped: {claim.skipped}"
+    try:
+        await smtp_send(claim.message)
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        attempt = ctx.get("job_try", 1)
+        final = attempt >= sending.MAX_ATTEMPTS
+        reason = f"{type(exc).__name__}: {exc}"
+        await sending.mark_failed(touch_id, reason, final=final)
+        if final:
+            log.error("touch %s failed for good: %s", touch_id, reason)
+            return f"failed: {reason}"
+        # Exponential backoff: 10 s, 20 s, 40 s, 80 s.
+        raise Retry(defer=10 * 2 ** (attempt - 1)) from exc
+    await sending.mark_sent(touch_id)
+    return "sent"
+
+
+async def dispatch_touches(ctx: dict) -> int:
+    """Cron: enqueue touches that are due (or abandoned mid-send). The database is the
+    source of truth for pacing, so a restarted worker picks up exactly where it was."""
+    now = dt.datetime.now(dt.UTC)
+    due = await sending.due_touches(now)
+    for touch in due:
+        await ctx["redis"].enqueue_job(
+            "send_touch", touch["id"], _job_id=f"touch:{touch['id']}:{touch['attempts']}",
+            _defer_until=max(touch["scheduled_at"], now), _queue_name=settings.SETTINGS.queue_name)
+    return len(due)

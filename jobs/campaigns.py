@@ -1,0 +1,21 @@
+"""Campaign runs: on activation (through the outbox) and every minute for signal triggers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from models.campaigns import Campaign
+from models.selection import run_campaign
+
+
+async def run_campaign_job(args: dict[str, Any]) -> int:
+    summary = await run_campaign(int(args["campaign_id"]))
+    return summary.planned
+
+
+async def run_active_campaigns(ctx: dict) -> int:
+    """Cron: let every active campaign pick up the signals that arrived since its last run."""
+    planned = 0
+    for row in await Campaign.select(Campaign.id).where(Campaign.status == "active"):
+        planned += (await run_campaign(row["id"])).planned
+    return planned

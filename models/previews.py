@@ -1,0 +1,67 @@
+"""What a campaign's message looks like for one customer, and a test send to the sender."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.campaigns import Campaign, lint_campaign
+from models.customers import Customer
+from models.messages import MessageDraft, RenderedMessage, render_message
+from models.products import Product
+from models.results import Outcome
+from models.routing import CustomerFacts, Router
+from models.selection import routing_options, routing_policy
+from models.senders import Sender
+
+SAMPLE_LINK = "https://example.invalid/r/preview-link"
+
+
+@dataclass
+class Preview:
+    locale: str
+    platform: str | None
+    routing_reason: str
+    message: RenderedMessage
+    findings: list
+
+
+async def preview_campaign(actor, campaign_id: int, customer_id: int | None,
+                           locale: str | None) -> Outcome[Preview]:
+    campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)
+    if campaign is None or not actor.may_touch_product(campaign.product):
+        return Outcome.fail("NOT_FOUND", "No such campaign.", "id")
+    customer = None
+    if customer_id is not None:
+        customer = await Customer.objects().get((Customer.id == customer_id)
+                                                & (Customer.product == campaign.product))
+        if customer is None:
+            return Outcome.fail("NOT_FOUND", "No such customer in this campaign's product.",
+                                "customerId")
+    templates = campaign.templates or {}
+    locale = locale or (customer.locale if customer else None) or next(iter(templates), "en")
+    if locale not in templates:
+        return Outcome.fail("NO_TEMPLATE", f"The campaign has no {locale} template.", "locale")
+    router = Router(await routing_options(campaign.product), routing_policy(campaign.routing),
+                    has_incentive=bool(campaign.incentive), seed=0)
+    decision = router.route(CustomerFacts(customer.id if customer else 0,
+                                          customer.country if customer else ""))
+    sender = await Sender.objects().get(Sender.id == campaign.sender) if campaign.sender else None
+    product = await Product.objects().get(Product.id == campaign.product)
+    values = {
+        "first_name": customer.first_name if customer else "Alex",
+        "last_name": customer.last_name if customer else "Martin",
+        "company": customer.company if customer else "Example Inc.",
+        "product": product.name,
+        "platform": {o.profile_id: o.platform_name for o in router.options}.get(
+            decision.profile_id, "(no platform)"),
+        "sender_name": sender.name if sender else "", "sender_title": sender.title if sender else "",
+        "review_link": SAMPLE_LINK,
+    }
+    template = templates[locale]
+    try:
+        message = render_message(MessageDraft(template["subject"], template["body"], locale,
+                                              values["sender_name"], values["sender_title"]), values)
+    except ValueError as exc:
+        return Outcome.fail("RENDER_FAILED", str(exc), "templates", locale)
+    findings = (await lint_campaign(campaign)).get(locale, [])
+    return Outcome(Preview(locale, values["platform"], decision.reason, message, findings))

@@ -1,0 +1,239 @@
+"""A campaign run: select customers fairly, skip those who must not be asked, route, pace, plan.
+
+Eligibility uses timing and plain facts only; every run writes a SelectionRun
+audit (candidates, eligible, selected, planned, skips per reason, sampling seed)
+so anyone can check that no choice depended on sentiment. Set-based queries
+fetch every fact once per run, so 100,000 candidates stay a handful of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+
+from models.campaign_rules import DEFAULT_FOLLOW_UP, DEFAULT_PACING
+from models.campaigns import Campaign, SelectionRun
+from models.pacing import Pacing, Recipient, plan_send_times
+from models.routing import CustomerFacts, ProfileOption, Router, RoutingPolicy, region_of
+
+SKIP_REASONS = ("suppressed", "insider", "cooldown", "already_open", "already_reviewed",
+                "no_platform")
+
+
+@dataclass
+class RunSummary:
+    run_id: int | None
+    candidates: int = 0
+    eligible: int = 0
+    selected: int = 0
+    planned: int = 0
+    held: int = 0
+    deferred: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+
+def routing_policy(config: dict | None) -> RoutingPolicy:
+    config = config or {}
+    return RoutingPolicy(strategy=config.get("strategy", "need"),
+                         platforms=tuple(config.get("platforms") or ()), fixed=config.get("fixed"),
+                         weights=config.get("weights"))
+
+
+async def routing_options(product_id: int) -> list[ProfileOption]:
+    rows = await Campaign.raw(
+        """SELECT p.id, pl.key, pl.name, pl.review_pool, pl.vendor_may_ask, pl.incentives_allowed,
+                  pl.audience_regions, pl.freshness_days, p.target_count, p.target_rating,
+                  snap.review_count, snap.average,
+                  (SELECT count(*) FROM review r WHERE r.profile = p.id
+                     AND r.reviewed_on > current_date - pl.freshness_days) AS recent
+           FROM platform_profile p JOIN review_platform pl ON pl.id = p.platform
+           LEFT JOIN LATERAL (SELECT review_count, average FROM rating_snapshot s
+                              WHERE s.profile = p.id ORDER BY taken_on DESC LIMIT 1) snap ON true
+           WHERE p.product = {} ORDER BY pl.key""", product_id)
+    return [ProfileOption(
+        profile_id=r["id"], platform_key=r["key"], platform_name=r["name"],
+        review_pool=r["review_pool"], vendor_may_ask=r["vendor_may_ask"],
+        incentives_allowed=r["incentives_allowed"], audience_regions=tuple(r["audience_regions"]),
+        review_count=r["review_count"], average=r["average"], target_count=r["target_count"],
+        target_rating=r["target_rating"], recent_reviews=r["recent"],
+        freshness_days=r["freshness_days"]) for r in rows]
+
+
+def in_audience(customer: dict, audience: dict, today: dt.date) -> bool:
+    if audience.get("plans") and customer["plan"] not in audience["plans"]:
+        return False
+    if audience.get("countries") and customer["country"] not in audience["countries"]:
+        return False
+    if audience.get("regions") and region_of(customer["country"]) not in audience["regions"]:
+        return False
+    if audience.get("locales") and customer["locale"] not in audience["locales"]:
+        return False
+    since = customer["customer_since"]
+    tenure = (today - since).days if since else None
+    if "min_tenure_days" in audience and (tenure is None or tenure < audience["min_tenure_days"]):
+        return False
+    return not ("max_tenure_days" in audience and tenure is not None
+                and tenure > audience["max_tenure_days"])
+
+
+async def _candidates(campaign: Campaign) -> tuple[dict[int, int | None], str, int]:
+    """customer id -> triggering signal id; the trigger's name; the new signal watermark."""
+    if campaign.trigger_kind == "one_off":
+        if campaign.one_off_done:
+            return {}, "one_off", campaign.signal_watermark
+        rows = await Campaign.raw("SELECT id FROM customer WHERE product = {} ORDER BY id",
+                                  campaign.product)
+        return {r["id"]: None for r in rows}, "one_off", campaign.signal_watermark
+    rows = await Campaign.raw(
+        "SELECT s.id, s.customer FROM signal s JOIN customer c ON c.id = s.customer "
+        "WHERE s.kind = {} AND s.id > {} AND c.product = {} ORDER BY s.id",
+        campaign.trigger_signal, campaign.signal_watermark, campaign.product)
+    found: dict[int, int | None] = {}
+    for row in rows:
+        found.setdefault(row["customer"], row["id"])
+    watermark = rows[-1]["id"] if rows else campaign.signal_watermark
+    return found, f"signal:{campaign.trigger_signal}", watermark
+
+
+async def _facts(ids: list[int], cooldown_days: int, campaign_id: int) -> tuple:
+    customers = {r["id"]: r for r in await Campaign.raw(
+        "SELECT id, email, first_name, plan, country, locale, time_zone, customer_since, "
+        "email_status, is_insider, is_notable FROM customer WHERE id = ANY({}::int[])", ids)}
+    cooled = {r["customer"] for r in await Campaign.raw(
+        "SELECT DISTINCT customer FROM ask WHERE customer = ANY({}::int[]) "
+        "AND created_at > now() - make_interval(days => {})", ids, cooldown_days)}
+    open_here = {r["customer"] for r in await Campaign.raw(
+        "SELECT customer FROM ask WHERE campaign = {} AND customer = ANY({}::int[]) "
+        "AND status IN ('held', 'deferred', 'planned', 'sent', 'clicked')", campaign_id, ids)}
+    escalated = {r["customer"] for r in await Campaign.raw(
+        "SELECT customer FROM (SELECT DISTINCT ON (customer) customer, kind FROM signal "
+        "WHERE customer = ANY({}::int[]) AND kind IN ('escalation_opened', 'escalation_closed') "
+        "ORDER BY customer, occurred_at DESC, id DESC) last WHERE kind = 'escalation_opened'", ids)}
+    pools: dict[int, set[str]] = {}
+    for r in await Campaign.raw(
+            "SELECT r.customer, pl.review_pool FROM review r JOIN platform_profile p ON p.id = r.profile "
+            "JOIN review_platform pl ON pl.id = p.platform WHERE r.customer = ANY({}::int[]) "
+            "AND r.reviewed_on > current_date - pl.freshness_days", ids):
+        pools.setdefault(r["customer"], set()).add(r["review_pool"])
+    return customers, cooled, open_here, escalated, pools
+
+
+def _sample(ids: list[int], sampling: dict, counter: int) -> tuple[list[int], dict, int]:
+    rule = sampling.get("rule", "everyone")
+    if rule == "share":
+        seed = sampling.get("seed") or secrets.randbits(32)
+        rng = random.Random(seed)
+        chosen = [cid for cid in ids if rng.random() < sampling["share"]]
+        return chosen, {"rule": "share", "share": sampling["share"], "seed": seed}, counter
+    if rule == "every_nth":
+        n = sampling["n"]
+        chosen = [cid for i, cid in enumerate(ids) if (counter + i) % n == 0]
+        return chosen, {"rule": "every_nth", "n": n, "start": counter}, counter + len(ids)
+    return list(ids), {"rule": "everyone"}, counter
+
+
+async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunSummary:
+    """Select, skip, route, pace and plan the asks of one active campaign. Safe to repeat:
+    the signal watermark and the one-open-ask rule make a second run plan nothing twice."""
+    from models.asks import insert_planned_asks
+
+    now = now or dt.datetime.now(dt.UTC)
+    async with Campaign._meta.db.transaction():
+        campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(
+            load_json=True).lock_rows("NO KEY UPDATE")
+        if campaign is None or campaign.status != "active":
+            return RunSummary(run_id=None)
+        by_customer, trigger, watermark = await _candidates(campaign)
+        ids = sorted(by_customer)
+        summary = RunSummary(run_id=None, candidates=len(ids))
+        customers, cooled, open_here, escalated, pools = await _facts(
+            ids, campaign.cooldown_days, campaign.id)
+        audience = campaign.audience or {}
+        eligible = [cid for cid in ids if in_audience(customers[cid], audience, now.date())]
+        summary.eligible = len(eligible)
+        selected, sampling, counter = _sample(eligible, campaign.sampling or {},
+                                              campaign.sampling_counter)
+        summary.selected = len(selected)
+        router = Router(await routing_options(campaign.product), routing_policy(campaign.routing),
+                        has_incentive=bool(campaign.incentive), seed=sampling.get("seed", 0))
+        plans = []
+        for cid in selected:
+            facts = customers[cid]
+            reason = _skip_reason(facts, cid, cooled, open_here)
+            if reason:
+                summary.skipped[reason] += 1
+                continue
+            base = {"customer": cid, "signal": by_customer[cid], "channel": campaign.channel}
+            if cid in escalated:  # deferred, not dropped: planned once the escalation closes
+                plans.append(base | {"status": "deferred", "profile": None,
+                                     "routing_reason": "open escalation: deferred"})
+                summary.deferred += 1
+                continue
+            decision = router.route(CustomerFacts(cid, facts["country"],
+                                                  frozenset(pools.get(cid, ()))))
+            if decision.profile_id is None:
+                key = "already_reviewed" if decision.skip_reason == "ALREADY_REVIEWED" else "no_platform"
+                summary.skipped[key] += 1
+                continue
+            status = "held" if facts["is_notable"] else "planned"
+            summary.held += status == "held"
+            plans.append(base | {"status": status, "profile": decision.profile_id,
+                                 "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
+        times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now)
+        for plan in plans:
+            plan["planned_at"] = times.get(plan["customer"]) or now
+        summary.planned = await insert_planned_asks(campaign, plans, now)
+        run = SelectionRun(campaign=campaign.id, trigger=trigger, candidates=summary.candidates,
+                           eligible=summary.eligible, selected=summary.selected,
+                           planned=summary.planned,
+                           skipped=dict(summary.skipped) | {"held_for_approval": summary.held,
+                                                            "deferred_escalation": summary.deferred},
+                           sampling=sampling, rules={"audience": audience,
+                                                     "cooldown_days": campaign.cooldown_days})
+        await run.save()
+        summary.run_id = run.id
+        await Campaign.raw(
+            "UPDATE ask SET selection_run = {} WHERE campaign = {} AND selection_run IS NULL",
+            run.id, campaign.id)
+        await Campaign.update({Campaign.signal_watermark: watermark,
+                               Campaign.sampling_counter: counter,
+                               Campaign.one_off_done: campaign.trigger_kind == "one_off"}).where(
+            Campaign.id == campaign.id)
+    return summary
+
+
+def _skip_reason(facts: dict, cid: int, cooled: set, open_here: set) -> str | None:
+    if facts["email_status"] != "ok":
+        return "suppressed"
+    if facts["is_insider"]:
+        return "insider"
+    if cid in open_here:
+        return "already_open"
+    if cid in cooled:
+        return "cooldown"
+    return None
+
+
+async def _pace(campaign: Campaign, plans: list[dict], now: dt.datetime) -> dict[int, dt.datetime]:
+    if not plans:
+        return {}
+    config = DEFAULT_PACING | (campaign.pacing or {})
+    pacing = Pacing(max_per_hour=config["max_per_hour"], max_per_day=config["max_per_day"],
+                    business_hours=tuple(config["business_hours"]),
+                    business_days=tuple(config["business_days"]),
+                    jitter_minutes=config["jitter_minutes"])
+    already = {r["hour"]: r["n"] for r in await Campaign.raw(
+        "SELECT date_trunc('hour', planned_at) AS hour, count(*) AS n FROM ask "
+        "WHERE campaign = {} AND planned_at >= date_trunc('hour', {}::timestamptz) "
+        "AND status IN ('planned', 'sent') GROUP BY 1", campaign.id, now)}
+    return plan_send_times([Recipient(p["customer"], p["time_zone"]) for p in plans], pacing, now,
+                           already_planned=already, seed=campaign.id)
+
+
+def follow_up_config(campaign: Campaign) -> dict:
+    return DEFAULT_FOLLOW_UP | (campaign.follow_up or {})
+
+

@@ -1,0 +1,155 @@
+"""Sending a touch: claim it, check again that it may go, compose it, record the outcome.
+
+A touch is claimed (scheduled → sending) under a row lock, so two workers never
+send it at once; suppression and the ask's state are checked again at send
+time; a claim older than CLAIM_TIMEOUT (a worker died mid-send) may be taken
+again, and the retry reuses the touch's Message-ID.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from models.asks import Ask, AskTouch, cancel_open_asks, new_message_id
+from models.links import click_url, unsubscribe_url
+from models.messages import MessageDraft, render_message
+
+CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+SENDABLE_ASK_STATUSES = ("planned", "sent")
+
+
+@dataclass
+class Claim:
+    touch_id: int
+    message: EmailMessage | None = None
+    skipped: str | None = None  # why nothing is to be sent
+    not_before: dt.datetime | None = None
+
+
+async def claim_touch(touch_id: int, now: dt.datetime | None = None) -> Claim:
+    now = now or dt.datetime.now(dt.UTC)
+    async with Ask._meta.db.transaction():
+        rows = await Ask.raw(
+            """SELECT t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
+                      a.id AS ask_id, a.status AS ask_status, a.profile, c.id AS customer_id,
+                      c.email, c.first_name, c.last_name, c.company, c.locale, c.email_status,
+                      k.status AS campaign_status, k.templates, k.incentive, k.product,
+                      s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
+                      p.review_url, pl.name AS platform_name, pr.name AS product_name
+               FROM ask_touch t JOIN ask a ON a.id = t.ask JOIN customer c ON c.id = a.customer
+               JOIN campaign k ON k.id = a.campaign LEFT JOIN sender s ON s.id = k.sender
+               JOIN platform_profile p ON p.id = a.profile
+               JOIN review_platform pl ON pl.id = p.platform JOIN product pr ON pr.id = k.product
+               WHERE t.id = {} FOR UPDATE OF t, a""", touch_id)
+        if not rows:
+            return Claim(touch_id, skipped="missing")
+        row = rows[0]
+        if row["status"] in ("sent", "cancelled", "failed"):
+            return Claim(touch_id, skipped=f"already {row['status']}")
+        # A claim moves scheduled_at to the claim time: a fresh 'sending' touch belongs to
+        # a live worker, an old one was abandoned by a dead worker and is taken over.
+        if row["status"] == "sending" and row["scheduled_at"] > now - CLAIM_TIMEOUT:
+            return Claim(touch_id, skipped="being sent")
+        if row["email_status"] != "ok":
+            status = "unsubscribed" if row["email_status"] == "unsubscribed" else "cancelled"
+            await cancel_open_asks(customer_id=row["customer_id"], reason="suppressed", status=status)
+            return Claim(touch_id, skipped="suppressed")
+        if row["ask_status"] not in SENDABLE_ASK_STATUSES:
+            await _set_touch(touch_id, "cancelled", f"ask is {row['ask_status']}")
+            return Claim(touch_id, skipped=f"ask {row['ask_status']}")
+        if row["campaign_status"] != "active":
+            return Claim(touch_id, skipped=f"campaign {row['campaign_status']}",
+                         not_before=now + dt.timedelta(minutes=5))
+        if row["scheduled_at"] > now:
+            return Claim(touch_id, skipped="not due", not_before=row["scheduled_at"])
+        message = compose(row)
+        # The rendered message is kept for audit.
+        await AskTouch.raw(
+            "UPDATE ask_touch SET status = 'sending', attempts = attempts + 1, scheduled_at = {}, "
+            "subject = {}, body_text = {}, body_html = {} WHERE id = {}",
+            now, message["Subject"], _part(message, "plain"), _part(message, "html"), touch_id)
+        return Claim(touch_id, message=message)
+
+
+def _part(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    return part.get_content() if part is not None else ""
+
+
+def compose(row: dict) -> EmailMessage:
+    import json
+
+    templates = row["templates"] if isinstance(row["templates"], dict) else json.loads(row["templates"])
+    locale = row["locale"] if row["locale"] in templates else next(iter(templates))
+    template = templates[locale]
+    values = {"first_name": row["first_name"] or "", "last_name": row["last_name"] or "",
+              "company": row["company"] or "", "product": row["product_name"],
+              "platform": row["platform_name"], "sender_name": row["sender_name"] or "",
+              "sender_title": row["sender_title"] or "", "review_link": click_url(row["id"])}
+    rendered = render_message(MessageDraft(subject=template["subject"], body=template["body"],
+                                           locale=locale, sender_name=values["sender_name"],
+                                           sender_title=values["sender_title"]), values)
+    message = EmailMessage()
+    message["Subject"] = rendered.subject
+    message["From"] = Address(row["sender_name"] or "", addr_spec=row["sender_email"])
+    message["To"] = Address(f"{row['first_name']} {row['last_name']}".strip(), addr_spec=row["email"])
+    message["Message-ID"] = row["message_id"]
+    message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
+    # RFC 8058: a one-click POST to this URL unsubscribes, with no confirmation step.
+    message["List-Unsubscribe"] = f"<{unsubscribe_url(row['id'])}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+async def _set_touch(touch_id: int, status: str, reason: str = "") -> None:
+    await AskTouch.raw("UPDATE ask_touch SET status = {}, failure_reason = {} WHERE id = {}",
+                       status, reason, touch_id)
+
+
+async def mark_sent(touch_id: int, now: dt.datetime | None = None) -> None:
+    """Record the send, move the ask to 'sent' and schedule the next follow-up, if any."""
+    from models.campaigns import Campaign
+    from models.selection import follow_up_config
+
+    now = now or dt.datetime.now(dt.UTC)
+    async with Ask._meta.db.transaction():
+        rows = await AskTouch.raw(
+            "UPDATE ask_touch SET status = 'sent', sent_at = {}, failure_reason = '' "
+            "WHERE id = {} AND status = 'sending' RETURNING ask, seq", now, touch_id)
+        if not rows:
+            return
+        ask_id, seq = rows[0]["ask"], rows[0]["seq"]
+        await Ask.raw("UPDATE ask SET status = 'sent', updated_at = now() "
+                      "WHERE id = {} AND status = 'planned'", ask_id)
+        campaign_id = (await Ask.select(Ask.campaign).where(Ask.id == ask_id))[0]["campaign"]
+        campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)
+        config = follow_up_config(campaign)
+        if seq < config["count"]:
+            await AskTouch.insert(AskTouch(
+                ask=ask_id, seq=seq + 1, message_id=new_message_id(ask_id, seq + 1),
+                status="scheduled", scheduled_at=now + dt.timedelta(days=config["after_days"])))
+
+
+async def mark_failed(touch_id: int, reason: str, *, final: bool) -> None:
+    """A transient failure puts the touch back in the queue; the last one fails it, with reason."""
+    status = "failed" if final else "scheduled"
+    await AskTouch.raw("UPDATE ask_touch SET status = {}, failure_reason = {} "
+                       "WHERE id = {} AND status = 'sending'", status, reason[:500], touch_id)
+
+
+async def due_touches(now: dt.datetime, limit: int = 1000) -> list[dict]:
+    """Touches to hand to the queue: due soon, or abandoned mid-send by a dead worker."""
+    return await AskTouch.raw(
+        "SELECT t.id, t.scheduled_at, t.attempts FROM ask_touch t JOIN ask a ON a.id = t.ask "
+        "JOIN campaign k ON k.id = a.campaign WHERE k.status = 'active' AND ("
+        "(t.status = 'scheduled' AND t.scheduled_at <= {} + interval '2 minutes') OR "
+        "(t.status = 'sending' AND t.scheduled_at < {})) ORDER BY t.scheduled_at LIMIT {}",
+        now, now - CLAIM_TIMEOUT, limit)

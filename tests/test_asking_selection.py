@@ -1,0 +1,112 @@
+"""Campaign rules, fair selection with its audit, skip reasons, routing constraints."""
+
+import datetime as dt
+
+from models.actors import SYSTEM
+from models.asks import Ask
+from models.campaigns import SelectionRun, save_campaign, transition
+from models.customers import Customer
+from models.selection import run_campaign
+from models.signals import record_signals
+from models.tasks import Task
+from tests.asking_fixtures import EN, activate, make_campaign
+
+
+async def renew(product, *externals, kind="renewed", start=0):
+    result = await record_signals(SYSTEM, product.id, [
+        {"source": "billing", "event_id": f"{kind}-{start + i}-{ext}", "customer_external_id": ext,
+         "kind": kind, "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)}
+        for i, ext in enumerate(externals)])
+    assert not result.errors, result.errors
+
+
+async def asks_by_customer():
+    rows = await Ask.select(Ask.status, Ask.routing_reason, Ask.customer.external_id.as_alias("ext"),
+                            Ask.profile.platform.key.as_alias("platform"))
+    return {r["ext"]: r for r in rows}
+
+
+async def test_sentiment_in_the_audience_is_refused_naming_the_rule(world):
+    outcome = await save_campaign(SYSTEM, None, {
+        "product": world["product"].id, "name": "Happy only", "trigger_kind": "signal",
+        "trigger_signal": "renewed", "audience": {"plans": ["growth"], "nps_min": 9}})
+    assert [(e.code, e.field) for e in outcome.errors] == [("SENTIMENT_RULE", ("audience", "nps_min"))]
+    assert "review gating" in outcome.errors[0].message
+    trigger = await save_campaign(SYSTEM, None, {"product": world["product"].id, "name": "x",
+                                                 "trigger_kind": "signal", "trigger_signal": "praise"})
+    assert [e.code for e in trigger.errors] == ["SENTIMENT_TRIGGER"]
+    incentive = await save_campaign(SYSTEM, None, {
+        "product": world["product"].id, "name": "x", "trigger_signal": "renewed",
+        "incentive": {"description": "$20 for 5 stars", "conditional_on_rating": True}})
+    assert [e.code for e in incentive.errors] == ["RATING_INCENTIVE"]
+
+
+async def test_lint_errors_block_activation(world):
+    bad = {"subject": "News", "body": "Please leave a 5-star review: {{ review_link }} {{ coupon }}"}
+    campaign = await make_campaign(world, templates={"en": bad})
+    outcome = await transition(SYSTEM, campaign.id, "activate")
+    rules = {e.message.split(":")[0] for e in outcome.errors}
+    assert {"[en] SUBJECT_SAYS_WHAT", "[en] NO_POSITIVE_REQUEST", "[en] UNKNOWN_PLACEHOLDER",
+            "[en] REASON", "[en] THANKS"} <= rules
+    assert (await Ask.count()) == 0
+
+
+async def test_run_skips_by_reason_defers_escalations_holds_notables_and_audits(world):
+    product = world["product"]
+    campaign = await activate(await make_campaign(world))
+    await Customer.update({Customer.email_status: "unsubscribed",
+                           Customer.suppressed_at: dt.datetime.now(dt.UTC)}).where(
+        Customer.external_id == "gb1")
+    await record_signals(SYSTEM, product.id, [{
+        "source": "helpdesk", "event_id": "esc-1", "customer_external_id": "us2",
+        "kind": "escalation_opened", "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(days=1)}])
+    await renew(product, "us1", "us2", "fr1", "gb1", "insider", "notable")
+
+    summary = await run_campaign(campaign.id)
+    assert (summary.candidates, summary.eligible, summary.selected) == (6, 6, 6)
+    assert dict(summary.skipped) == {"suppressed": 1, "insider": 1}
+    assert (summary.planned, summary.held, summary.deferred) == (2, 1, 1)
+    asks = await asks_by_customer()
+    assert {k: v["status"] for k, v in asks.items()} == {
+        "us1": "planned", "fr1": "planned", "us2": "deferred", "notable": "held"}
+    assert await Task.count().where(Task.kind == "approval") == 1
+    run = await SelectionRun.objects().get(SelectionRun.id == summary.run_id).output(load_json=True)
+    assert run.skipped == {"suppressed": 1, "insider": 1, "held_for_approval": 1,
+                           "deferred_escalation": 1}
+    assert run.sampling == {"rule": "everyone"}
+
+    # Running again plans nothing twice; a new renewal inside the cool-down is skipped.
+    again = await run_campaign(campaign.id)
+    assert again.candidates == 0
+    await renew(product, "us1", start=10)
+    third = await run_campaign(campaign.id)
+    assert dict(third.skipped) == {"already_open": 1}
+
+
+async def test_sampling_share_records_its_seed_and_is_reproducible(world, product):
+    campaign = await activate(await make_campaign(world, sampling={"rule": "share", "share": 0.5,
+                                                                   "seed": 1234}))
+    await renew(product, "us1", "us2", "fr1", "gb1")
+    summary = await run_campaign(campaign.id)
+    run = await SelectionRun.objects().get(SelectionRun.id == summary.run_id).output(load_json=True)
+    assert run.sampling == {"rule": "share", "share": 0.5, "seed": 1234}
+    import random
+
+    rng = random.Random(1234)
+    expected = sum(1 for _ in range(4) if rng.random() < 0.5)
+    assert summary.selected == expected
+
+
+async def test_routing_respects_platform_rules_and_explains_itself(world, product):
+    campaign = await activate(await make_campaign(
+        world, incentive={"description": "a $10 donation to charity, whatever you write"},
+        templates={"en": {**EN, "body": EN["body"].replace(
+            "\n\n{{ review_link }}", " As a thank-you we donate $10 to charity for every review, "
+            "whatever you write.\n\n{{ review_link }}")}},
+        routing={"strategy": "weighted", "weights": {"trustpilot": 5, "g2": 1, "product_hunt": 5}}))
+    await renew(product, "us1", "fr1")
+    await run_campaign(campaign.id)
+    asks = await asks_by_customer()
+    assert {a["platform"] for a in asks.values()} == {"g2"}
+    assert "Trustpilot" in asks["us1"]["routing_reason"]
+    assert "Product Hunt" in asks["us1"]["routing_reason"]
