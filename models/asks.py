@@ -86,7 +86,6 @@ async def insert_planned_asks(campaign, plans: list[dict], now) -> int:
     """
     import json
 
-    from models.tasks import Task
 
     if not plans:
         return 0
@@ -99,13 +98,41 @@ async def insert_planned_asks(campaign, plans: list[dict], now) -> int:
     rows = await Ask.raw(
         f"INSERT INTO ask ({cols}) SELECT {cols} FROM jsonb_populate_recordset(NULL::ask, {{}}::jsonb) "
         "ON CONFLICT DO NOTHING RETURNING id, customer, status, channel, planned_at", payload)
+    await start_asks(rows)
+    return sum(1 for r in rows if r["status"] == "planned")
+
+
+async def promote_asks(promotions: list[dict]) -> int:
+    """Held (approved) or deferred (escalation closed) asks become planned, with a platform."""
+    import json
+
+    if not promotions:
+        return 0
+    rows = await Ask.raw(
+        "UPDATE ask SET status = 'planned', profile = p.profile, routing_reason = p.routing_reason, "
+        "planned_at = p.planned_at, updated_at = now() FROM jsonb_to_recordset({}::jsonb) AS "
+        "p(id int, profile int, routing_reason text, planned_at timestamptz) "
+        "WHERE ask.id = p.id AND ask.status IN ('held', 'deferred') "
+        "RETURNING ask.id, ask.customer, ask.status, ask.channel, ask.planned_at",
+        json.dumps([{**p, "planned_at": p["planned_at"].isoformat()} for p in promotions]))
+    await start_asks(rows)
+    return len(rows)
+
+
+async def start_asks(rows: list[dict]) -> None:
+    """The first touch of each planned email ask; a task for calls and social DMs; an approval
+    task for held asks."""
+    import json
+
+    from models.tasks import Task
+
     touches, tasks = [], []
     for row in rows:
         if row["status"] == "held":
             tasks.append({"kind": "approval", "title": f"Approve review ask #{row['id']} "
                           "(notable customer)", "customer": row["customer"], "ask": row["id"],
                           "body": "This customer is flagged notable: check the timing and wording, "
-                                  "then approve the ask in the admin."})
+                                  "then approve the ask (admin: Asking → Approve held ask)."})
         elif row["status"] != "planned":
             continue
         elif row["channel"] == "email":
@@ -116,14 +143,50 @@ async def insert_planned_asks(campaign, plans: list[dict], now) -> int:
                           "title": f"Ask customer #{row['customer']} for a review "
                                    f"({'call' if row['channel'] == 'call' else 'social DM'})",
                           "customer": row["customer"], "ask": row["id"],
-                          "due_at": row["planned_at"].isoformat()})
+                          "due_at": row["planned_at"]})
     if touches:
         tcols = "ask, seq, message_id, status, scheduled_at"
         await Ask.raw(f"INSERT INTO ask_touch ({tcols}) SELECT {tcols} FROM "
                       "jsonb_populate_recordset(NULL::ask_touch, {}::jsonb)", json.dumps(touches))
+    scripts = await _scripts([t["ask"] for t in tasks if t["kind"] in ("call_ask", "social_ask")])
+    for task in tasks:
+        if task["ask"] in scripts:
+            task["body"], task["link"] = scripts[task["ask"]]
     if tasks:
         await Task.insert(*[Task(**t) for t in tasks])
-    return sum(1 for r in rows if r["status"] == "planned")
+
+
+async def _scripts(ask_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """For a call or a DM: the campaign's message for this customer as a script, and the link
+    to paste (the profile's review URL: a person, not a tracked mail, carries it)."""
+    from models.messages import MessageDraft, render_message
+
+    if not ask_ids:
+        return {}
+    rows = await Ask.raw(
+        """SELECT a.id, c.first_name, c.last_name, c.company, c.locale, k.templates,
+                  s.name AS sender_name, s.title AS sender_title, p.review_url,
+                  pl.name AS platform, pr.name AS product
+           FROM ask a JOIN customer c ON c.id = a.customer JOIN campaign k ON k.id = a.campaign
+           LEFT JOIN sender s ON s.id = k.sender JOIN platform_profile p ON p.id = a.profile
+           JOIN review_platform pl ON pl.id = p.platform JOIN product pr ON pr.id = k.product
+           WHERE a.id = ANY({}::int[])""", ask_ids)
+    scripts = {}
+    for row in rows:
+        import json
+
+        templates = json.loads(row["templates"]) if isinstance(row["templates"], str) else row["templates"]
+        if not templates:
+            scripts[row["id"]] = (f"Ask for a review on {row['platform']}.", row["review_url"])
+            continue
+        locale = row["locale"] if row["locale"] in templates else next(iter(templates))
+        values = {k: row[k] or "" for k in ("first_name", "last_name", "company", "sender_name",
+                                            "sender_title", "platform", "product")}
+        message = render_message(MessageDraft(templates[locale]["subject"], templates[locale]["body"],
+                                              locale, values["sender_name"], values["sender_title"]),
+                                 values | {"review_link": row["review_url"]})
+        scripts[row["id"]] = (message.text, row["review_url"])
+    return scripts
 
 
 async def cancel_open_asks(*, campaign_id: int | None = None, customer_id: int | None = None,

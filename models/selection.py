@@ -182,6 +182,7 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
             summary.held += status == "held"
             plans.append(base | {"status": status, "profile": decision.profile_id,
                                  "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
+        await release_deferred(campaign, now)
         times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now)
         for plan in plans:
             plan["planned_at"] = times.get(plan["customer"]) or now
@@ -237,3 +238,71 @@ def follow_up_config(campaign: Campaign) -> dict:
     return DEFAULT_FOLLOW_UP | (campaign.follow_up or {})
 
 
+
+
+async def _plan_existing(campaign: Campaign, asks: list[dict], now: dt.datetime) -> tuple[int, Counter]:
+    """Route and pace asks that already exist (held then approved, or deferred then released)."""
+    from models.asks import promote_asks
+
+    if not asks:
+        return 0, Counter()
+    ids = [a["customer"] for a in asks]
+    customers, _, _, _, pools = await _facts(ids, campaign.cooldown_days, campaign.id)
+    router = Router(await routing_options(campaign.product), routing_policy(campaign.routing),
+                    has_incentive=bool(campaign.incentive), seed=campaign.id)
+    routed, skipped = [], Counter()
+    for ask in asks:
+        facts = customers[ask["customer"]]
+        if facts["email_status"] != "ok":
+            skipped["suppressed"] += 1
+            continue
+        decision = router.route(CustomerFacts(ask["customer"], facts["country"],
+                                              frozenset(pools.get(ask["customer"], ()))))
+        if decision.profile_id is None:
+            skipped["no_platform"] += 1
+            continue
+        routed.append({"id": ask["id"], "customer": ask["customer"], "profile": decision.profile_id,
+                       "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
+    times = await _pace(campaign, routed, now)
+    promotions = [{"id": r["id"], "profile": r["profile"], "routing_reason": r["routing_reason"],
+                   "planned_at": times.get(r["customer"]) or now} for r in routed]
+    return await promote_asks(promotions), skipped
+
+
+async def release_deferred(campaign: Campaign, now: dt.datetime) -> int:
+    """Deferred asks whose escalation has since closed are routed and planned."""
+    rows = await Campaign.raw(
+        "SELECT a.id, a.customer FROM ask a WHERE a.campaign = {} AND a.status = 'deferred' AND NOT "
+        "EXISTS (SELECT 1 FROM (SELECT DISTINCT ON (customer) kind FROM signal s WHERE s.customer = "
+        "a.customer AND kind IN ('escalation_opened', 'escalation_closed') ORDER BY customer, "
+        "occurred_at DESC, id DESC) last WHERE last.kind = 'escalation_opened')", campaign.id)
+    planned, _ = await _plan_existing(campaign, rows, now)
+    return planned
+
+
+async def approve_held_ask(actor, ask_id: int, now: dt.datetime | None = None):
+    """A human approved an ask to a notable customer: route it, pace it, plan it."""
+    from models.asks import Ask
+    from models.audit import record_audit
+    from models.results import Outcome
+    from models.tasks import Task
+
+    now = now or dt.datetime.now(dt.UTC)
+    async with Campaign._meta.db.transaction():
+        rows = await Ask.select(Ask.id, Ask.customer, Ask.status, Ask.campaign).where(Ask.id == ask_id)
+        if not rows:
+            return Outcome.fail("NOT_FOUND", "No such ask.", "askId")
+        campaign = await Campaign.objects().get(Campaign.id == rows[0]["campaign"]).output(
+            load_json=True)
+        if not actor.may_touch_product(campaign.product):
+            return Outcome.fail("NOT_FOUND", "No such ask.", "askId")
+        if rows[0]["status"] != "held":
+            return Outcome.fail("NOT_HELD", f"This ask is {rows[0]['status']}, not held.", "askId")
+        planned, skipped = await _plan_existing(campaign, rows, now)
+        if not planned:
+            return Outcome.fail("NOT_ROUTABLE", f"It cannot be sent now: {', '.join(skipped)}.",
+                                "askId")
+        await Task.update({Task.status: "done", Task.done_at: now}).where(
+            (Task.ask == ask_id) & (Task.kind == "approval") & (Task.status == "open"))
+        await record_audit(actor, "ask.approve", "ask", ask_id)
+    return Outcome(ask_id)
