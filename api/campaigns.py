@@ -14,7 +14,7 @@ from api.permissions import needs
 from api.relay import Connection, decode_id, paginate
 from models import campaigns as domain
 from models.funnel import funnel
-from models.previews import preview_campaign
+from models.previews import preview_campaign, request_test_send
 
 
 @strawberry.type(name="Campaign")
@@ -139,6 +139,16 @@ PreviewCampaignError = user_error_type("PreviewCampaign", ["NOT_FOUND", "NO_TEMP
                                                            "RENDER_FAILED"])
 
 
+TestSendCampaignError = user_error_type("TestSendCampaign", ["NOT_FOUND", "SENDER_REQUIRED",
+                                                             "NO_TEMPLATE"])
+
+
+@strawberry.type
+class TestSendCampaignPayload:
+    queued: bool
+    user_errors: list[TestSendCampaignError]  # type: ignore[valid-type]
+
+
 @strawberry.type
 class SaveCampaignPayload:
     campaign: CampaignType | None
@@ -252,6 +262,16 @@ class CampaignMutations:
     @strawberry.mutation(permission_classes=[needs("campaigns:write")])
     async def resume_campaign(self, info: Info, id: strawberry.ID) -> CampaignTransitionPayload:
         return await _transition(info, id, "resume")
+
+    @strawberry.mutation(permission_classes=[needs("campaigns:write")],
+                         description="Send the message to the campaign's own sender, marked [Test].")
+    async def test_send_campaign(self, info: Info, id: strawberry.ID,
+                                 locale: str | None = None) -> TestSendCampaignPayload:
+        outcome = await request_test_send(info.context.actor, decode_id(id), locale)
+        if outcome.ok and info.context.queue is not None:
+            await info.context.queue.hand_over([outcome.value])
+        return TestSendCampaignPayload(queued=outcome.ok,
+                                       user_errors=map_errors(TestSendCampaignError, outcome.errors))
 
     @strawberry.mutation(permission_classes=[needs("campaigns:write")])
     async def finish_campaign(self, info: Info, id: strawberry.ID) -> CampaignTransitionPayload:

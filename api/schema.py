@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 import settings
+from api.asks import AskMutations, AskQueries
 from api.campaigns import CampaignMutations, CampaignQueries
 from api.customers import CustomerMutations, CustomerQueries
 from api.execution import FastLeafExecutionContext
@@ -29,10 +30,12 @@ from api.senders import SenderMutations, SenderQueries
 from api.signals import SignalMutations, SignalQueries
 from api.tokens import TokenMutations, TokenQueries
 
-Query = merge_types("Query", (CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
-                              PlatformQueries, SenderQueries, TokenQueries))
-Mutation = merge_types("Mutation", (CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
-                                    PlatformMutations, SenderMutations, TokenMutations))
+Query = merge_types("Query", (
+    AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
+    SenderQueries, TokenQueries))
+Mutation = merge_types("Mutation", (
+    AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
+    PlatformMutations, SenderMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")

@@ -19,3 +19,12 @@ async def run_active_campaigns(ctx: dict) -> int:
     for row in await Campaign.select(Campaign.id).where(Campaign.status == "active"):
         planned += (await run_campaign(row["id"])).planned
     return planned
+
+
+async def test_send_job(args: dict[str, Any]) -> str:
+    from jobs.asks import smtp_send
+    from models.previews import compose_test_message
+
+    message = await compose_test_message(int(args["campaign_id"]), args["locale"])
+    await smtp_send(message)
+    return f"test sent to {message['To']}"

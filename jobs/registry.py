@@ -1,9 +1,10 @@
 """Outbox job name -> handler. Job names are what the domain writes in the outbox."""
 
-from jobs.campaigns import run_campaign_job
+from jobs.campaigns import run_campaign_job, test_send_job
 from jobs.signals import derive_tenure_milestones_job
 
 HANDLERS = {
     "derive_tenure_milestones": derive_tenure_milestones_job,
     "run_campaign": run_campaign_job,
+    "test_send": test_send_job,
 }

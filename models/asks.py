@@ -135,7 +135,8 @@ async def start_asks(rows: list[dict]) -> None:
                                   "then approve the ask (admin: Asking → Approve held ask)."})
         elif row["status"] != "planned":
             continue
-        elif row["channel"] == "email":
+        elif row["channel"] in ("email", "in_app"):
+            # In-app asks get a touch too: it carries the tracked link the frontend shows.
             touches.append({"ask": row["id"], "seq": 0, "message_id": new_message_id(row["id"], 0),
                             "status": "scheduled", "scheduled_at": row["planned_at"].isoformat()})
         elif row["channel"] in ("call", "social_dm"):

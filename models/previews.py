@@ -65,3 +65,44 @@ async def preview_campaign(actor, campaign_id: int, customer_id: int | None,
         return Outcome.fail("RENDER_FAILED", str(exc), "templates", locale)
     findings = (await lint_campaign(campaign)).get(locale, [])
     return Outcome(Preview(locale, values["platform"], decision.reason, message, findings))
+
+
+async def request_test_send(actor, campaign_id: int, locale: str | None) -> Outcome[int]:
+    """Queue a test send of the campaign's message to its own sender (through the outbox)."""
+    from models.audit import record_audit
+    from models.outbox import add_to_outbox
+
+    campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)
+    if campaign is None or not actor.may_touch_product(campaign.product):
+        return Outcome.fail("NOT_FOUND", "No such campaign.", "id")
+    if campaign.sender is None:
+        return Outcome.fail("SENDER_REQUIRED", "The campaign has no sender to send the test to.",
+                            "id")
+    locale = locale or next(iter(campaign.templates or {}), None)
+    if locale not in (campaign.templates or {}):
+        return Outcome.fail("NO_TEMPLATE", f"The campaign has no {locale} template.", "locale")
+    async with Campaign._meta.db.transaction():
+        outbox_id = await add_to_outbox("test_send", {"campaign_id": campaign_id, "locale": locale})
+        await record_audit(actor, "campaign.test_send", "campaign", campaign_id, {"locale": locale})
+    return Outcome(outbox_id)
+
+
+async def compose_test_message(campaign_id: int, locale: str):
+    """The message as a customer would get it, addressed to the sender, marked as a test."""
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+
+    from models.actors import SYSTEM
+
+    outcome = await preview_campaign(SYSTEM, campaign_id, None, locale)
+    if not outcome.ok:
+        raise ValueError("; ".join(e.message for e in outcome.errors))
+    campaign = await Campaign.objects().get(Campaign.id == campaign_id)
+    sender = await Sender.objects().get(Sender.id == campaign.sender)
+    message = EmailMessage()
+    message["Subject"] = f"[Test] {outcome.value.message.subject}"
+    message["From"] = Address(sender.name, addr_spec=sender.email)
+    message["To"] = Address(sender.name, addr_spec=sender.email)
+    message.set_content(outcome.value.message.text)
+    message.add_alternative(outcome.value.message.html, subtype="html")
+    return message

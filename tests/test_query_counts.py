@@ -35,6 +35,7 @@ LIST_QUERIES = {
 FIXED_LIST_QUERIES = {
     "campaignLint": ("campaignLint(id: 1) { rule locale }", 3),
     "campaignFunnel": ("campaignFunnel(groupBy: PLATFORM) { key selected }", 2),
+    "inAppAsks": ('inAppAsks(customerExternalId: "c1", productId: 1) { askId link }', 2),
 }
 # Token lookup + the page + one batch per distinct nested loader.
 MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3}
