@@ -9,15 +9,14 @@ from piccolo_api.session_auth.tables import SessionsBase
 
 import settings
 from admin.audit import audit_hooks, read_only
+from admin.campaigns import asking_forms, asking_table_configs
 from admin.tokens import (
     CreateTokenForm,
     RevokeTokenForm,
     create_token_endpoint,
     revoke_token_endpoint,
 )
-from models.asks import Ask, AskTouch
 from models.audit import AuditEvent
-from models.campaigns import Campaign
 from models.customers import Customer
 from models.outbox import OutboxMessage
 from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
@@ -64,12 +63,7 @@ def table_configs() -> list[TableConfig]:
                [Signal.kind, Signal.source, Signal.customer, Signal.occurred_at],
                newest_first=True),
         _table(Sender, "Asking", [Sender.id, Sender.name, Sender.title, Sender.email]),
-        _table(Campaign, "Asking", [Campaign.id, Campaign.name, Campaign.product, Campaign.status,
-                                    Campaign.channel, Campaign.trigger_signal]),
-        _table(Ask, "Asking", [Ask.id, Ask.campaign, Ask.customer, Ask.profile, Ask.status,
-                               Ask.channel, Ask.planned_at], newest_first=True),
-        _table(AskTouch, "Asking", [AskTouch.id, AskTouch.ask, AskTouch.seq, AskTouch.status,
-                                    AskTouch.scheduled_at, AskTouch.sent_at], newest_first=True),
+        *asking_table_configs(),
         _table(Review, "Reviews", [Review.id, Review.profile, Review.rating, Review.title,
                                    Review.reviewer_name, Review.reviewed_on, Review.customer],
                newest_first=True),
@@ -108,6 +102,7 @@ def forms() -> list[FormConfig]:
         FormConfig(name="Revoke API token", pydantic_model=RevokeTokenForm,
                    endpoint=revoke_token_endpoint, form_group="Access",
                    description="Revokes a token at once."),
+        *asking_forms(),
     ]
 
 
