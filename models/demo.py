@@ -118,4 +118,35 @@ async def seed_demo(customers_per_product: int = 500, seed: int = 42) -> dict:
             raise RuntimeError(f"demo signals rejected: {sig_result.errors[:3]}")
         totals["customers"] += len(result.items)
         totals["signals"] += len(sig_result.items)
+    await _demo_campaign()
     return {"created": True, **totals}
+
+
+DEMO_TEMPLATES = {
+    "en": {"subject": "Could you review {{ product }} on {{ platform }}?",
+           "body": "Hi {{ first_name }}, thank you for renewing with us.\n\n"
+                   "Could you spare 3 minutes to review {{ product }} on {{ platform }}? It would "
+                   "mean a lot because honest reviews help other teams choose.\n\n"
+                   "{{ review_link }}\n\nThanks again,\n{{ sender_name }}, {{ sender_title }}"},
+    "fr": {"subject": "Votre avis sur {{ product }} ?",
+           "body": "Bonjour {{ first_name }}, merci d'avoir renouvelé votre confiance.\n\n"
+                   "Pourriez-vous prendre 3 minutes pour évaluer {{ product }} sur {{ platform }} ? "
+                   "Cela compte beaucoup parce que les avis sincères aident d'autres équipes.\n\n"
+                   "{{ review_link }}\n\nMerci encore,\n{{ sender_name }}, {{ sender_title }}"},
+}
+
+
+async def _demo_campaign() -> None:
+    """A draft, ready to lint, preview and activate from the admin."""
+    from models.campaigns import save_campaign
+
+    product = await Product.select(Product.id).where(Product.slug == PRODUCTS[0]["slug"]).first()
+    sender = await Sender.select(Sender.id).where(Sender.email == SENDERS[0]["email"]).first()
+    outcome = await save_campaign(SYSTEM, None, {
+        "product": product["id"], "name": "Thank-you after renewal", "trigger_kind": "signal",
+        "trigger_signal": "renewed", "channel": "email", "sender": sender["id"],
+        "templates": DEMO_TEMPLATES, "routing": {"strategy": "need"},
+        "pacing": {"max_per_hour": 30, "max_per_day": 200}, "follow_up": {"count": 1, "after_days": 5},
+        "cooldown_days": 180})
+    if not outcome.ok:
+        raise RuntimeError(f"demo campaign rejected: {outcome.errors}")
