@@ -48,7 +48,9 @@ async def dispatch_touches(ctx: dict) -> int:
     now = dt.datetime.now(dt.UTC)
     due = await sending.due_touches(now)
     for touch in due:
+        # The job id dedups hand-overs of the same attempt; the Message-ID part keeps it unique
+        # even if touch ids restart (restored database, test runs sharing a Redis).
         await ctx["redis"].enqueue_job(
-            "send_touch", touch["id"], _job_id=f"touch:{touch['id']}:{touch['attempts']}",
+            "send_touch", touch["id"], _job_id=f"touch:{touch['message_id']}:{touch['attempts']}",
             _defer_until=max(touch["scheduled_at"], now), _queue_name=settings.SETTINGS.queue_name)
     return len(due)

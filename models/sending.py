@@ -148,7 +148,7 @@ async def mark_failed(touch_id: int, reason: str, *, final: bool) -> None:
 async def due_touches(now: dt.datetime, limit: int = 1000) -> list[dict]:
     """Touches to hand to the queue: due soon, or abandoned mid-send by a dead worker."""
     return await AskTouch.raw(
-        "SELECT t.id, t.scheduled_at, t.attempts FROM ask_touch t JOIN ask a ON a.id = t.ask "
+        "SELECT t.id, t.message_id, t.scheduled_at, t.attempts FROM ask_touch t JOIN ask a ON a.id = t.ask "
         "JOIN campaign k ON k.id = a.campaign WHERE k.status = 'active' AND a.channel = 'email' AND ("
         "(t.status = 'scheduled' AND t.scheduled_at <= {}::timestamptz + interval '2 minutes') OR "
         "(t.status = 'sending' AND t.scheduled_at < {})) ORDER BY t.scheduled_at LIMIT {}",
