@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from piccolo.columns import Column
 from piccolo.table import Table
 from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.crud.validators import Validators
@@ -17,6 +18,10 @@ def _actor(request: Request):
     return admin_actor(getattr(user, "username", "admin"))
 
 
+def column_name(key) -> str:
+    return key._meta.name if isinstance(key, Column) else str(key)
+
+
 def audit_hooks(table: type[Table]) -> list[Hook]:
     name = table._meta.tablename
 
@@ -26,8 +31,9 @@ def audit_hooks(table: type[Table]) -> list[Hook]:
         return row
 
     async def on_patch(row_id, values, request: Request):
+        # piccolo_api passes the values keyed by Column objects, not by name.
         await record_audit(_actor(request), f"admin.{name}.update", name, row_id,
-                           {k: str(v)[:200] for k, v in values.items()})
+                           {column_name(k): str(v)[:200] for k, v in values.items()})
         return values
 
     async def on_delete(row_id, request: Request):

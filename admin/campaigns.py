@@ -8,7 +8,6 @@ import datetime as dt
 import json
 from typing import Any
 
-from piccolo.columns import Column
 from piccolo_admin.endpoints import FormConfig, TableConfig
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.hooks import Hook, HookType
@@ -17,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from admin.audit import audit_hooks, read_only
+from admin.audit import audit_hooks, column_name, read_only
 from models.actors import admin_actor
 from models.asks import Ask, AskClick, AskTouch
 from models.campaign_rules import check_config
@@ -84,10 +83,6 @@ def _check(config: dict) -> None:
         _refuse("; ".join(f"{e.code}: {e.message}" for e in errors))
 
 
-def _name(key: Any) -> str:
-    return key._meta.name if isinstance(key, Column) else str(key)
-
-
 async def _guard_create(row: Campaign, request: Request) -> Campaign:
     if (row.status or "draft") != "draft":
         _refuse(f"A new campaign starts as a draft; activate it with the {LIFECYCLE_FORM}.")
@@ -103,7 +98,7 @@ async def _guard_patch(row_id: Any, values: dict, request: Request) -> dict:
     current = await get_campaign(_actor(request), int(row_id))
     if current is None:
         raise HTTPException(status_code=404, detail="No such campaign.")
-    given = {_name(k): v for k, v in values.items()}
+    given = {column_name(k): v for k, v in values.items()}
     if "status" in given and given["status"] != current.status:
         _refuse(f"The status changes only through the {LIFECYCLE_FORM} "
                 "(activate, pause, resume, finish).")
@@ -115,7 +110,7 @@ async def _guard_patch(row_id: Any, values: dict, request: Request) -> dict:
         _refuse("A campaign's product cannot be changed: create a new campaign.")
     _check({f: getattr(current, f) for f in CONFIG_FIELDS}
            | {f: _json(f, v) for f, v in given.items() if f in CONFIG_FIELDS})
-    kept = {k: v for k, v in values.items() if _name(k) not in BOOKKEEPING + ("status",)}
+    kept = {k: v for k, v in values.items() if column_name(k) not in BOOKKEEPING + ("status",)}
     kept[Campaign.updated_at] = dt.datetime.now(dt.UTC)
     return kept
 
