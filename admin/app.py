@@ -5,10 +5,11 @@ from __future__ import annotations
 from piccolo.apps.user.tables import BaseUser
 from piccolo_admin.endpoints import FormConfig, TableConfig, create_admin
 from piccolo_api.crud.endpoints import OrderBy
+from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
 from piccolo_api.session_auth.tables import SessionsBase
 
 import settings
-from admin.audit import audit_hooks, read_only
+from admin.audit import audit_hooks, no_put, read_only
 from admin.campaigns import asking_forms, asking_table_configs
 from admin.tokens import (
     CreateTokenForm,
@@ -31,6 +32,9 @@ from models.tokens import ApiToken
 
 def _table(table, group: str, columns: list, filters: list | None = None, **kwargs) -> TableConfig:
     kwargs.setdefault("hooks", audit_hooks(table))
+    # piccolo_api runs no hooks on PUT, so PUT would skip the audit trail: refuse it (the
+    # console itself edits with PATCH).
+    kwargs.setdefault("validators", no_put())
     # Event-like tables read newest first; catalogues in creation order.
     order = [OrderBy(table.id, ascending=not kwargs.pop("newest_first", False))]
     return TableConfig(table, visible_columns=columns, visible_filters=filters or columns[1:],
@@ -115,4 +119,7 @@ def build_admin():
         site_name="Plaudit",
         production=settings.SETTINGS.admin_production,
         page_size=25,
+        # Brute-force guard on the login: 20 attempts per client per 5 minutes, then a block
+        # that expires (the default never expires, locking out everyone behind one proxy).
+        rate_limit_provider=InMemoryLimitProvider(timespan=300, limit=20, block_duration=300),
     )

@@ -54,3 +54,7 @@ def read_only(reason: str) -> Validators:
     refuse = _refuse_writes(reason)
     return Validators(post_single=[refuse], put_single=[refuse], patch_single=[refuse],
                       delete_single=[refuse], delete_all=[refuse])
+
+
+def no_put() -> Validators:
+    return Validators(put_single=[_refuse_writes("Edit with PATCH: PUT would skip the audit trail.")])

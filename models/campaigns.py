@@ -105,8 +105,9 @@ async def save_campaign(actor, campaign_id: int | None, data: dict):
             if campaign is None or not actor.may_touch_product(campaign.product):
                 return Outcome.fail("NOT_FOUND", "No such campaign.", "id")
             if campaign.status not in EDITABLE_IN:
-                return Outcome.fail("NOT_EDITABLE", f"A {campaign.status} campaign cannot be edited; "
-                                    "pause it first.", "id")
+                hint = "pause it first" if campaign.status == "active" else "copy it into a new one"
+                return Outcome.fail("NOT_EDITABLE",
+                                    f"A {campaign.status} campaign cannot be edited; {hint}.", "id")
             changes.pop("product", None)
         if campaign_id is None and "trigger_kind" not in changes:
             changes["trigger_kind"] = "signal"
@@ -158,6 +159,8 @@ async def transition(actor, campaign_id: int, action: str):
     from models.messages import has_errors
     from models.results import Outcome, UserError
 
+    if action not in TRANSITIONS:
+        return Outcome.fail("INVALID_TRANSITION", f"Actions: {', '.join(TRANSITIONS)}.", "action")
     allowed_from, target = TRANSITIONS[action]
     async with Campaign._meta.db.transaction():
         campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 from models.asks import Ask
 
-GROUPINGS = {  # name -> SQL expression for the group key
-    "campaign": "k.name",
-    "channel": "a.channel",
-    "platform": "coalesce(pl.name, '(not routed)')",
-    "trigger": "coalesce(k.trigger_signal, 'one_off')",
+GROUPINGS = {  # name -> (label, grouping) SQL; campaigns group by id (names may repeat)
+    "campaign": ("min(k.name) || ' (#' || k.id || ')'", "k.id"),
+    "channel": ("a.channel", "a.channel"),
+    "platform": ("coalesce(pl.name, '(not routed)')", "1"),
+    "trigger": ("coalesce(k.trigger_signal, 'one_off')", "1"),
 }
 
 
@@ -28,7 +28,7 @@ class FunnelRow:
 async def funnel(group_by: str, *, product_id: int | None = None,
                  campaign_id: int | None = None) -> list[FunnelRow]:
     """Counts are cumulative: a reviewed ask was also sent and clicked (when it was)."""
-    key = GROUPINGS[group_by]
+    label, grouping = GROUPINGS[group_by]
     filters, args = ["true"], []
     if product_id is not None:
         filters.append("k.product = {}")
@@ -37,7 +37,7 @@ async def funnel(group_by: str, *, product_id: int | None = None,
         filters.append("k.id = {}")
         args.append(campaign_id)
     rows = await Ask.raw(
-        f"""SELECT {key} AS key, count(*) AS selected,
+        f"""SELECT {label} AS key, count(*) AS selected,
               count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ask_touch t WHERE t.ask = a.id
                                              AND t.status = 'sent') OR a.status IN
                                ('sent', 'clicked', 'reviewed')) AS sent,
@@ -48,5 +48,5 @@ async def funnel(group_by: str, *, product_id: int | None = None,
             FROM ask a JOIN campaign k ON k.id = a.campaign
             LEFT JOIN platform_profile p ON p.id = a.profile
             LEFT JOIN review_platform pl ON pl.id = p.platform
-            WHERE {' AND '.join(filters)} GROUP BY 1 ORDER BY 1""", *args)
+            WHERE {' AND '.join(filters)} GROUP BY {grouping} ORDER BY 1""", *args)
     return [FunnelRow(**r) for r in rows]

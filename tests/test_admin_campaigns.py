@@ -332,7 +332,8 @@ async def test_funnel_form_returns_a_table_with_the_campaigns_row(http, admin, w
     header, *rows = table.splitlines()
     assert header.split() == ["campaign", "selected", "sent", "clicked", "reviewed", "bounced",
                               "unsubscribed"]
-    assert [row.split() for row in rows] == [["Renewals", "3", "0", "0", "0", "0", "0"]]
+    assert [row.split() for row in rows] == [
+        ["Renewals", f"(#{campaign.id})", "3", "0", "0", "0", "0", "0"]]
 
     by_channel = await submit(http, admin, FUNNEL_FORM, {"group_by": "channel"})
     assert by_channel.splitlines()[1].split() == ["email", "3", "0", "0", "0", "0", "0"]

@@ -170,4 +170,16 @@ async def test_funnel_counts_each_stage(world, smtp_sink, http):
     await http.post(f"/u/{make_token('unsubscribe', (await first_touch('us2'))['id'])}")
     rows = await funnel("campaign")
     assert [(r.key, r.selected, r.sent, r.clicked, r.reviewed, r.unsubscribed) for r in rows] == [
-        ("Renewals", 3, 2, 1, 0, 1)]
+        ("Renewals (#1)", 3, 2, 1, 0, 1)]
+
+
+async def test_funnel_keeps_campaigns_with_the_same_name_apart(world):
+    first = await planned_world(world, "us1")
+    second = await activate(await make_campaign(world, trigger_signal="upgraded"))
+    await record_signals(SYSTEM, world["product"].id, [
+        {"source": "billing", "event_id": "u-fr1", "customer_external_id": "fr1", "kind": "upgraded",
+         "occurred_at": dt.datetime.now(dt.UTC)}])
+    await run_campaign(second.id)
+    rows = await funnel("campaign")
+    assert [(r.key, r.selected) for r in rows] == [
+        (f"Renewals (#{first.id})", 1), (f"Renewals (#{second.id})", 1)]
