@@ -110,3 +110,27 @@ async def test_routing_respects_platform_rules_and_explains_itself(world, produc
     assert {a["platform"] for a in asks.values()} == {"g2"}
     assert "Trustpilot" in asks["us1"]["routing_reason"]
     assert "Product Hunt" in asks["us1"]["routing_reason"]
+
+
+async def test_cooldown_spans_campaigns_and_recent_reviews_exclude_their_pool(world, product):
+    from models.platforms import PlatformProfile
+    from models.reviews import Review
+
+    first = await activate(await make_campaign(world, name="Upgrades", trigger_signal="upgraded"))
+    await renew(product, "us1", kind="upgraded")
+    await run_campaign(first.id)
+    # us2 reviewed on Capterra last month: the whole Gartner pool is out for them.
+    capterra = await PlatformProfile.select(PlatformProfile.id).where(
+        PlatformProfile.platform.key == "capterra").first()
+    us2 = (await Customer.select(Customer.id).where(Customer.external_id == "us2"))[0]["id"]
+    await Review.insert(Review(profile=capterra["id"], external_id="cap-1", rating=5.0,
+                               original_rating=5.0, original_scale=5, customer=us2,
+                               reviewed_on=dt.date.today() - dt.timedelta(days=30)))
+    second = await activate(await make_campaign(
+        world, routing={"strategy": "weighted", "weights": {"capterra": 1, "getapp": 1,
+                                                            "software_advice": 1}}))
+    await renew(product, "us1", "us2", "fr1")
+    summary = await run_campaign(second.id)
+    assert dict(summary.skipped) == {"cooldown": 1, "already_reviewed": 1}
+    asks = await Ask.select(Ask.customer.external_id.as_alias("ext")).where(Ask.campaign == second.id)
+    assert [a["ext"] for a in asks] == ["fr1"]
