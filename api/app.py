@@ -18,6 +18,7 @@ import settings
 from api.context import context_getter
 from api.links import ROUTES as link_routes
 from api.schema import schema
+from api.webhooks import receive_reviews
 
 log = logging.getLogger("plaudit.api")
 
@@ -102,7 +103,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
 
     graphql = graphql_controller()
     app = Litestar(
-        route_handlers=[graphql, admin, healthz, readyz, *link_routes],
+        route_handlers=[graphql, admin, healthz, readyz, receive_reviews, *link_routes],
         lifespan=[lifespan],
         debug=False,
     )

@@ -26,16 +26,17 @@ from api.execution import FastLeafExecutionContext
 from api.platforms import PlatformMutations, PlatformQueries
 from api.products import ProductMutations, ProductQueries
 from api.relay import ArgumentError
+from api.reviews import ReviewMutations, ReviewQueries
 from api.senders import SenderMutations, SenderQueries
 from api.signals import SignalMutations, SignalQueries
 from api.tokens import TokenMutations, TokenQueries
 
 Query = merge_types("Query", (
     AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
-    SenderQueries, TokenQueries))
+    ReviewQueries, SenderQueries, TokenQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
-    PlatformMutations, SenderMutations, TokenMutations))
+    PlatformMutations, ReviewMutations, SenderMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")

@@ -39,6 +39,8 @@ RevokeApiTokenError = user_error_type("RevokeApiToken", ["FORBIDDEN", "NOT_FOUND
 class CreateApiTokenPayload:
     token: ApiTokenType | None
     secret: str | None = strawberry.field(description="Shown this once; store it now.")
+    signing_secret: str | None = strawberry.field(
+        description="HMAC-SHA256 key for signing webhooks sent to Plaudit; shown once.")
     user_errors: list[CreateApiTokenError]  # type: ignore[valid-type]
 
 
@@ -68,6 +70,7 @@ class TokenMutations:
         issued = outcome.value
         return CreateApiTokenPayload(
             token=issued.token if issued else None, secret=issued.secret if issued else None,
+            signing_secret=issued.signing_secret if issued else None,
             user_errors=map_errors(CreateApiTokenError, outcome.errors))
 
     @strawberry.mutation(permission_classes=[needs("admin")])

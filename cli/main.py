@@ -110,6 +110,14 @@ def cmd_mail(args) -> None:
         print(f"{msg['date']:<32} {msg['to']:<36} {msg['subject']}")
 
 
+def cmd_import_reviews(args) -> None:
+    from pathlib import Path
+
+    from cli.review_import import run_import
+
+    raise SystemExit(run_import(Path(args.file), args.product, args.platform, args.skip_invalid))
+
+
 def cmd_export_schema(args) -> None:
     from pathlib import Path
 
@@ -161,6 +169,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("mail", help="List mail received by the dev SMTP sink.").set_defaults(
         func=cmd_mail)
+
+    p = sub.add_parser("import-reviews", help="Import a review export (CSV) for a product.")
+    p.add_argument("file")
+    p.add_argument("--product", required=True, help="Product slug.")
+    p.add_argument("--platform", help="Platform key; detected from the header when omitted.")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="Import the good rows and report the bad ones (default: all or nothing).")
+    p.set_defaults(func=cmd_import_reviews)
 
     p = sub.add_parser("export-schema", help="Write the GraphQL SDL (schema.graphql).")
     p.add_argument("--output", default="schema.graphql")

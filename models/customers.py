@@ -50,6 +50,7 @@ class Customer(Table, tablename="customer"):
     suppressed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    account_owner = Varchar(length=150, default="", help_text="Who owns the account (outreach)")
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} <{self.email}>".strip()
@@ -70,6 +71,7 @@ UPSERT_FIELDS: dict[str, Any] = {
     "social_handles": {},
     "is_insider": False,
     "is_notable": False,
+    "account_owner": "",
 }
 
 

@@ -10,7 +10,7 @@ from models.outbox import OutboxMessage
 from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
 from models.products import Product
 from models.quotes import Quote, QuoteConsent
-from models.reviews import Review
+from models.reviews import Improvement, Review
 from models.senders import Sender
 from models.signals import Signal
 from models.tasks import Task
@@ -20,8 +20,8 @@ from models.tokens import ApiToken
 # parents before children.
 TABLES = [
     Product, ReviewPlatform, PlatformProfile, RatingSnapshot, Customer, Signal, Sender,
-    Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Quote, QuoteConsent, Task, ApiToken, AuditEvent,
-    OutboxMessage,
+    Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Improvement, Quote, QuoteConsent, Task,
+    ApiToken, AuditEvent, OutboxMessage,
 ]
 
 APP_CONFIG = AppConfig(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from piccolo.columns import Timestamptz, Varchar
+from piccolo.columns import DoublePrecision, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -22,6 +22,9 @@ class Product(Table, tablename="product"):
     website = Varchar(length=400, default="")
     brand_color = Varchar(length=7, default="#4f46e5", help_text="Hex colour for cards")
     created_at = Timestamptz(default=TimestamptzNow())
+    praise_min_rating = DoublePrecision(default=4.0, help_text="From this rating: quote candidates")
+    outreach_min_rating = DoublePrecision(default=3.0,
+                                          help_text="From this rating (below praise): outreach")
 
     def __str__(self) -> str:
         return self.name

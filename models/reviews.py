@@ -20,6 +20,7 @@ from piccolo.table import Table
 from models.asks import Ask
 from models.customers import Customer
 from models.platforms import PlatformProfile
+from models.products import Product
 
 
 def normalise_rating(original: float, scale: int) -> float:
@@ -50,4 +51,20 @@ class Review(Table, tablename="review"):
     insider = Boolean(default=False)
     customer = ForeignKey(references=Customer, on_delete=OnDelete.set_null, null=True)
     ask = ForeignKey(references=Ask, on_delete=OnDelete.set_null, null=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    lane = Varchar(length=10, default="praise", help_text="praise, outreach or improve")
+    match_confidence = DoublePrecision(default=0.0)
+    match_reason = Text(default="")
+    themes = JSONB(default={})
+    source = Varchar(length=10, default="graphql")
+
+
+class Improvement(Table, tablename="improvement"):
+    """What a 1–2 star review teaches: kept for the product team, tagged with its themes."""
+
+    review = ForeignKey(references="Review", on_delete=OnDelete.cascade, null=False, unique=True)
+    product = ForeignKey(references=Product, on_delete=OnDelete.cascade, null=False)
+    themes = JSONB(default=[])
+    summary = Text(default="")
+    status = Varchar(length=10, default="open")
     created_at = Timestamptz(default=TimestamptzNow())

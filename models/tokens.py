@@ -38,6 +38,8 @@ class ApiToken(Table, tablename="api_token"):
     expires_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
     last_used_at = Timestamptz(null=True, default=None)
+    signing_secret = Varchar(length=64, null=True, default=None, secret=True,
+                             help_text="HMAC key for inbound webhooks signed by this token's owner")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -53,6 +55,7 @@ def hash_secret(secret: str) -> str:
 class IssuedToken:
     token: ApiToken
     secret: str
+    signing_secret: str  # the HMAC key for webhooks this integration sends; shown once too
 
 
 async def create_token(actor: Actor, name: str, scopes: list[str], product_id: int | None = None,
@@ -77,12 +80,12 @@ async def create_token(actor: Actor, name: str, scopes: list[str], product_id: i
         token = ApiToken(
             name=name, prefix=secret[:DISPLAY_PREFIX_LENGTH], secret_hash=hash_secret(secret),
             scopes=sorted(set(scopes)), product=product_id, created_by=actor.name,
-            expires_at=expires_at,
+            expires_at=expires_at, signing_secret=secrets.token_hex(32),
         )
         await token.save()
         await record_audit(actor, "token.create", "api_token", token.id,
                            {"name": name, "scopes": token.scopes, "product": product_id})
-    return Outcome(IssuedToken(token, secret))
+    return Outcome(IssuedToken(token, secret, token.signing_secret))
 
 
 async def revoke_token(actor: Actor, token_id: int) -> Outcome[ApiToken]:
@@ -123,5 +126,5 @@ async def authenticate(secret: str | None) -> Actor | None:
 async def list_tokens(first: int | None, after_id: int | None):
     from models.pagination import keyset_page
 
-    columns = [c for c in ApiToken.all_columns() if c._meta.name != "secret_hash"]
+    columns = [c for c in ApiToken.all_columns() if c._meta.name not in ("secret_hash", "signing_secret")]
     return await keyset_page(ApiToken.select(*columns), ApiToken.id, first, after_id)

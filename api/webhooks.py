@@ -1,0 +1,40 @@
+"""POST /webhooks/reviews: reviews pushed by a platform connector or partner, HMAC-signed."""
+
+from __future__ import annotations
+
+import json
+
+from litestar import Request, Response, post
+
+from models.review_intake import import_reviews, item_from_mapping
+from models.webhooks import verify
+
+MAX_BODY = 5 * 1024 * 1024
+
+
+@post("/webhooks/reviews", include_in_schema=False, status_code=200)
+async def receive_reviews(request: Request) -> Response:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return Response({"error": "Body too large."}, status_code=413)
+    verdict = await verify(request.headers.get("x-plaudit-token"),
+                           request.headers.get("x-plaudit-signature"), body, "reviews:write")
+    if verdict.actor is None:
+        return Response({"error": verdict.problem}, status_code=401)
+    try:
+        payload = json.loads(body)
+        reviews = payload["reviews"]
+        if not isinstance(reviews, list) or not all(isinstance(r, dict) for r in reviews):
+            raise TypeError
+    except (ValueError, KeyError, TypeError):
+        return Response({"error": 'Send JSON: {"productId": 1, "reviews": [{…}]}'}, status_code=400)
+    product_id = payload.get("productId")
+    result = await import_reviews(verdict.actor, product_id if isinstance(product_id, int) else None,
+                                  [item_from_mapping(r) for r in reviews],
+                                  skip_invalid=bool(payload.get("skipInvalid")), source="webhook")
+    errors = [{"field": list(e.field), "code": e.code, "message": e.message} for e in result.errors]
+    return Response({
+        "created": result.count("CREATED"), "duplicates": result.count("DUPLICATE"),
+        "skipped": [{"field": list(e.field), "code": e.code, "message": e.message}
+                    for e in result.skipped],
+        "errors": errors}, status_code=422 if errors else 200)
