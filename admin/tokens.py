@@ -45,7 +45,7 @@ async def create_token_endpoint(request: Request, data: CreateTokenForm) -> str:
         # Piccolo Admin shows a ValueError's message in the form.
         raise ValueError(" ".join(e.message for e in outcome.errors))
     return (f"Token created. Copy this secret now, it will not be shown again: "
-            f"{outcome.value.secret}")
+            f"{outcome.value.secret} — webhook signing secret: {outcome.value.signing_secret}")
 
 
 async def revoke_token_endpoint(request: Request, data: RevokeTokenForm) -> str:

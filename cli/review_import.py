@@ -15,14 +15,15 @@ def _bar(done: int, total: int, width: int = 30) -> None:
     sys.stderr.flush()
 
 
-async def _import(path: Path, product_slug: str, platform: str | None, skip_invalid: bool) -> int:
+async def _import(data: bytes, product_slug: str, platform: str | None, skip_invalid: bool) -> int:
+    from models.review_files import parse_reviews_csv
+
     from models.actors import SYSTEM
     from models.database import close_pool, start_pool
     from models.products import Product
-    from models.review_files import parse_reviews_csv
     from models.review_intake import import_reviews
 
-    parsed = parse_reviews_csv(path.read_bytes(), platform)
+    parsed = parse_reviews_csv(data, platform)
     bad_lines = parsed.errors
     for error in bad_lines:
         print(f"line {error.line}: {error.field or 'row'}: {error.message}", file=sys.stderr)
@@ -72,4 +73,4 @@ def run_import(path: Path, product_slug: str, platform: str | None, skip_invalid
     if not path.exists():
         print(f"No such file: {path}", file=sys.stderr)
         return 1
-    return asyncio.run(_import(path, product_slug, platform, skip_invalid))
+    return asyncio.run(_import(path.read_bytes(), product_slug, platform, skip_invalid))
