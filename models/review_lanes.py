@@ -46,7 +46,7 @@ async def _customers(product_id: int, items: list[dict]) -> tuple[dict, dict, di
     rows = await Review.raw(
         "SELECT id, email, first_name, last_name, company, account_owner FROM customer "
         "WHERE product = {} AND email_status != 'erased' AND (email = ANY({}::text[]) OR "
-        "lower(first_name || ' ' || last_name) = ANY({}::text[]))", product_id, emails,
+        "lower(trim(first_name || ' ' || last_name)) = ANY({}::text[]))", product_id, emails,
         sorted({(i.get("reviewer_name") or "").strip().lower() for i in items} - {""}))
     by_email = {r["email"]: r for r in rows}
     by_name: dict[str, list] = {}
@@ -98,7 +98,7 @@ async def _ask_for(customer_id: int, pool: str, reviewed_on: dt.date) -> tuple[i
 
 async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int]]) -> None:
     """Attribute, route and follow up each newly stored review (inside the import transaction)."""
-    from models.themes import themes_in
+    from models.themes import detect_language, themes_in
 
     if not new:
         return
@@ -116,7 +116,9 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
             match.reason += why
         rating = (await Review.select(Review.rating).where(Review.id == review_id))[0]["rating"]
         lane = lane_for(rating, product.praise_min_rating, product.outreach_min_rating)
-        language = item.get("language") or None
+        # Detected on the whole review: a short "Trop cher." alone is too little to tell.
+        language = (item.get("language") or "")[:2] or detect_language(
+            " ".join(item.get(k) or "" for k in ("title", "pros", "cons", "body")))
         themes = {"praise": themes_in(" ".join([item.get("pros") or "", item.get("body") or ""
                                                  if lane == "praise" else ""]), language),
                   "ask": themes_in(" ".join([item.get("cons") or "", item.get("body") or ""
