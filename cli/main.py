@@ -115,7 +115,8 @@ def cmd_import_reviews(args) -> None:
 
     from cli.review_import import run_import
 
-    raise SystemExit(run_import(Path(args.file), args.product, args.platform, args.skip_invalid))
+    raise SystemExit(run_import(Path(args.file), args.product, args.format, args.skip_invalid,
+                                args.default_platform))
 
 
 def cmd_export_schema(args) -> None:
@@ -173,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import-reviews", help="Import a review export (CSV) for a product.")
     p.add_argument("file")
     p.add_argument("--product", required=True, help="Product slug.")
-    p.add_argument("--platform", help="Platform key; detected from the header when omitted.")
+    p.add_argument("--format", help="Export format (a platform key, or plaudit for the generic "
+                                    "format); detected from the header when omitted.")
+    p.add_argument("--default-platform", help="Generic format: platform of rows that name none.")
     p.add_argument("--skip-invalid", action="store_true",
                    help="Import the good rows and report the bad ones (default: all or nothing).")
     p.set_defaults(func=cmd_import_reviews)

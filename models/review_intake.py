@@ -191,3 +191,60 @@ def item_from_mapping(data: dict) -> dict:
         "incentivized": bool(data.get("incentivized")), "insider": bool(data.get("insider")),
         "ask_token": text("askToken"),
     }
+
+
+CHUNK = 250
+
+
+@dataclass
+class FileImport:
+    platform_key: str
+    created: int = 0
+    duplicates: int = 0
+    problems: list[str] = field(default_factory=list)  # "line N: field: message"
+    imported: bool = False
+
+
+async def import_file(actor: Actor, product_id: int, data: bytes, platform_key: str | None = None, *,
+                      skip_invalid: bool = False, default_platform: str | None = None,
+                      progress=None) -> FileImport:
+    """A platform's CSV export, all or nothing (unless skip_invalid), with line-numbered problems.
+
+    `platform_key` names the export format (detected from the header when omitted);
+    `default_platform` fills rows of the generic format that name no platform.
+    `progress(done, total)` is called after each chunk (the CLI draws a bar with it).
+    """
+    from models.review_files import parse_reviews_csv
+
+    parsed = parse_reviews_csv(data, platform_key)
+    for _, item in parsed.items:
+        if not item["platform_key"] and default_platform:
+            item["platform_key"] = default_platform
+    report = FileImport(platform_key=parsed.platform_key)
+    report.problems = [f"line {e.line}: {e.field or 'row'}: {e.message}" for e in parsed.errors]
+    if parsed.errors and not skip_invalid:
+        return report
+    total = len(parsed.items)
+    try:
+        async with Review._meta.db.transaction():  # every chunk, or none
+            for start in range(0, total, CHUNK):
+                chunk = parsed.items[start:start + CHUNK]
+                result = await import_reviews(actor, product_id, [item for _, item in chunk],
+                                              skip_invalid=skip_invalid, source="csv",
+                                              lines=[line for line, _ in chunk])
+                report.problems += [e.message for e in result.errors + result.skipped]
+                if result.errors:
+                    raise _RollBack
+                report.created += result.count("CREATED")
+                report.duplicates += result.count("DUPLICATE")
+                if progress:
+                    progress(min(start + CHUNK, total), total)
+    except _RollBack:
+        report.created = report.duplicates = 0
+        return report
+    report.imported = True
+    return report
+
+
+class _RollBack(Exception):
+    """Leaves the import transaction, undoing every chunk already written."""
