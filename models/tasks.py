@@ -26,3 +26,29 @@ class Task(Table, tablename="task"):
     due_at = Timestamptz(null=True, default=None)
     done_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+async def set_task_state(actor, task_id: int, *, done: bool | None = None,
+                         assignee: str | None = None):
+    """Mark a task done or undo it, and/or (re)assign it; every change is audited."""
+    import datetime as dt
+
+    from models.audit import record_audit
+    from models.results import Outcome
+
+    async with Task._meta.db.transaction():
+        task = await Task.objects().get(Task.id == task_id)
+        if task is None:
+            return Outcome.fail("NOT_FOUND", "No such task.", "id")
+        changes = {}
+        if done is not None and (task.status == "done") != done:
+            task.status = "done" if done else "open"
+            task.done_at = dt.datetime.now(dt.UTC) if done else None
+            changes["status"] = task.status
+        if assignee is not None and assignee.strip() != task.assignee:
+            task.assignee = assignee.strip()[:150]
+            changes["assignee"] = task.assignee
+        if changes:
+            await task.save()
+            await record_audit(actor, "task.update", "task", task.id, changes)
+    return Outcome(task)
