@@ -119,6 +119,16 @@ def cmd_import_reviews(args) -> None:
                                 args.default_platform))
 
 
+def cmd_demo_reviews(args) -> None:
+    from pathlib import Path
+
+    from models.demo import demo_reviews_csv
+
+    Path(args.output).write_text(_with_db(lambda: demo_reviews_csv(count=args.count)))
+    print(f"Wrote {args.output}: import it with the admin's 'Import reviews (CSV)' form or "
+          f"`plaudit import-reviews {args.output} --product acme-ledger`.")
+
+
 def cmd_export_schema(args) -> None:
     from pathlib import Path
 
@@ -180,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-invalid", action="store_true",
                    help="Import the good rows and report the bad ones (default: all or nothing).")
     p.set_defaults(func=cmd_import_reviews)
+
+    p = sub.add_parser("demo-reviews", help="Write a CSV of mixed reviews by demo customers.")
+    p.add_argument("--output", default="demo-reviews.csv")
+    p.add_argument("--count", type=int, default=14)
+    p.set_defaults(func=cmd_demo_reviews)
 
     p = sub.add_parser("export-schema", help="Write the GraphQL SDL (schema.graphql).")
     p.add_argument("--output", default="schema.graphql")

@@ -150,3 +150,47 @@ async def _demo_campaign() -> None:
         "cooldown_days": 180})
     if not outcome.ok:
         raise RuntimeError(f"demo campaign rejected: {outcome.errors}")
+
+
+DEMO_REVIEW_TEXTS = [  # (rating out of 5, pros, cons, language)
+    (5, "The customer support team answers within minutes. Reporting saves us hours every week.",
+     "Nothing major so far.", "en"),
+    (5, "Le support client est très réactif. La prise en main a été rapide pour toute l'équipe.",
+     "Quelques lenteurs sur l'application mobile.", "fr"),
+    (4, "Easy to use and the integrations with our CRM work well.", "Pricing went up this year.", "en"),
+    (3, "Solid features overall.", "Missing integrations with our accounting tool and slow exports.",
+     "en"),
+    (3, "Bonnes fonctionnalités.", "Trop cher pour une petite équipe et la documentation manque.", "fr"),
+    (2, "The onboarding call was helpful.", "Too expensive and the mobile app crashes often.", "en"),
+    (1, "", "Reports are wrong and support never answered our ticket.", "en"),
+]
+
+
+async def demo_reviews_csv(product_slug: str = PRODUCTS[0]["slug"], count: int = 14) -> str:
+    """A CSV (generic format) of mixed reviews by the demo product's customers — those already
+    asked first, so importing it shows attribution, the three lanes and the funnel's reviews."""
+    from models.review_files import format_generic_csv
+
+    rows = await Product.raw(
+        """SELECT c.email, c.first_name, c.last_name, c.title, c.company, pl.key AS platform
+           FROM customer c JOIN product pr ON pr.id = c.product
+           LEFT JOIN ask a ON a.customer = c.id AND a.status IN ('sent', 'clicked')
+           LEFT JOIN platform_profile p ON p.id = a.profile
+           LEFT JOIN review_platform pl ON pl.id = p.platform
+           WHERE pr.slug = {} AND c.email_status = 'ok'
+           ORDER BY (a.id IS NULL), c.id LIMIT {}""", product_slug, count)
+    today = dt.date.today()
+    items = []
+    for i, row in enumerate(rows):
+        rating, pros, cons, language = DEMO_REVIEW_TEXTS[i % len(DEMO_REVIEW_TEXTS)]
+        platform = row["platform"] or ("capterra", "g2", "trustpilot", "trustradius")[i % 4]
+        scale = 10 if platform == "trustradius" else 5
+        items.append({
+            "platform_key": platform, "external_id": f"demo-{platform}-{i + 1}",
+            "original_rating": float(rating * scale // 5), "original_scale": scale, "sub_ratings": {},
+            "title": "", "pros": pros, "cons": cons, "body": "",
+            "reviewer_name": f"{row['first_name']} {row['last_name']}",
+            "reviewer_title": row["title"], "reviewer_company": row["company"],
+            "reviewer_email": row["email"], "reviewed_on": today - dt.timedelta(days=i % 20),
+            "language": language, "url": "", "incentivized": False, "insider": False, "ask_token": ""})
+    return format_generic_csv(items)

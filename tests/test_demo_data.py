@@ -22,3 +22,18 @@ async def test_demo_set_is_realistic_and_idempotent():
     findings = await lint_campaign(campaign)
     assert set(findings) == {"*", "en", "fr"}
     assert not any(has_errors(found) for found in findings.values()), findings
+
+
+async def test_demo_reviews_csv_imports_into_three_lanes():
+    from models.actors import SYSTEM
+    from models.demo import demo_reviews_csv
+    from models.review_intake import import_file
+    from models.reviews import Review
+
+    await seed_demo(customers_per_product=30)
+    product = await Product.select(Product.id).where(Product.slug == "acme-ledger").first()
+    report = await import_file(SYSTEM, product["id"], (await demo_reviews_csv(count=14)).encode())
+    assert report.imported and report.created == 14, report.problems
+    rows = await Review.select(Review.lane, Review.customer)
+    assert {r["lane"] for r in rows} == {"praise", "outreach", "improve"}
+    assert all(r["customer"] is not None for r in rows)  # matched by email
