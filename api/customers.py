@@ -61,6 +61,7 @@ class CustomerType:
     social_handles: JSON
     is_insider: bool
     is_notable: bool
+    account_owner: str
     suppressed_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -112,6 +113,8 @@ class CustomerInput:
     social_handles: JSON | None = None
     is_insider: bool | None = None
     is_notable: bool | None = None
+    account_owner: str | None = strawberry.field(
+        default=None, description="Who owns the account (gets the 3-star outreach tasks).")
 
 
 _ITEM_CODES = ["REQUIRED", "TOO_LONG", "INVALID_EMAIL", "INVALID_COUNTRY", "INVALID_LOCALE",

@@ -105,7 +105,7 @@ async def test_returned_cursor_pages_on(gql):
 async def test_field_suggestions_only_for_token_holders(gql, make_token):
     holder = gql.as_token(await make_token("customers:read"))
     # Alternate callers: ValidationCache shares error objects across requests.
-    assert any("Did you mean 'reviewPlatforms'?" in m for m in messages(await holder(TYPO)))
+    assert any("Did you mean" in m and "'reviewPlatforms'" in m for m in messages(await holder(TYPO)))
     anonymous = messages(await gql(TYPO))
     assert anonymous == ["Cannot query field 'reviewPlatfroms' on type 'Query'."]
     assert any("Did you mean" in m for m in messages(await holder(TYPO)))

@@ -14,6 +14,7 @@ from models.campaigns import Campaign, SelectionRun
 from models.customers import upsert_customers
 from models.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
 from models.products import Product
+from models.reviews import Review
 from models.senders import save_sender
 from models.signals import record_signals
 from models.tokens import create_token
@@ -30,11 +31,14 @@ LIST_QUERIES = {
     "apiTokens": "apiTokens(first: $n) { nodes { id prefix } }",
     "campaigns": "campaigns(first: $n) { nodes { id name productId } }",
     "selectionRuns": "selectionRuns(campaignId: 1, first: $n) { nodes { id skipped sampling } }",
+    "reviews": "reviews(first: $n) { nodes { id platformKey rating lane customerId } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
     "campaignLint": ("campaignLint(id: 1) { rule locale }", 3),
     "campaignFunnel": ("campaignFunnel(groupBy: PLATFORM) { key selected }", 2),
+    "reviewThemes": ("reviewThemes(productId: 1) { month theme reviews }", 2),
+    "ratingsByMonth": ("ratingsByMonth(profileId: 1) { month average }", 3),
     "inAppAsks": ('inAppAsks(customerExternalId: "c1", productId: 1) { askId link }', 2),
 }
 # Token lookup + the page + one batch per distinct nested loader.
@@ -74,6 +78,8 @@ async def many_rows():
                             templates={"en": {"subject": "Review us?", "body": "{{ review_link }}"}})
         await campaign.save()
         await SelectionRun.insert(SelectionRun(campaign=1, trigger="signal:renewed"))
+        await Review.insert(Review(profile=profile.id, external_id=f"r{p}", rating=4.0,
+                                   original_rating=4.0, original_scale=5, reviewed_on=today))
         if p < 2:
             await upsert_customers(SYSTEM, product.id, [
                 {"external_id": f"c{i}", "email": f"c{i}@x.example"} for i in range(12)])
