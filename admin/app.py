@@ -11,6 +11,8 @@ from piccolo_api.session_auth.tables import SessionsBase
 import settings
 from admin.audit import audit_hooks, no_put, read_only
 from admin.campaigns import asking_forms, asking_table_configs
+from admin.reviews import review_forms, review_table_configs
+from admin.tasks import task_forms, task_table_configs
 from admin.tokens import (
     CreateTokenForm,
     RevokeTokenForm,
@@ -23,10 +25,8 @@ from models.outbox import OutboxMessage
 from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
 from models.products import Product
 from models.quotes import Quote, QuoteConsent
-from models.reviews import Review
 from models.senders import Sender
 from models.signals import Signal
-from models.tasks import Task
 from models.tokens import ApiToken
 
 
@@ -68,15 +68,12 @@ def table_configs() -> list[TableConfig]:
                newest_first=True),
         _table(Sender, "Asking", [Sender.id, Sender.name, Sender.title, Sender.email]),
         *asking_table_configs(),
-        _table(Review, "Reviews", [Review.id, Review.profile, Review.rating, Review.title,
-                                   Review.reviewer_name, Review.reviewed_on, Review.customer],
-               newest_first=True),
+        *review_table_configs(),
         _table(Quote, "Reviews", [Quote.id, Quote.product, Quote.status, Quote.text,
                                   Quote.attribution_name, Quote.position]),
         _table(QuoteConsent, "Reviews", [QuoteConsent.id, QuoteConsent.quote,
                                          QuoteConsent.placement, QuoteConsent.state]),
-        _table(Task, "Inbox", [Task.id, Task.kind, Task.title, Task.status, Task.assignee,
-                               Task.due_at], newest_first=True),
+        *task_table_configs(),
         _table(ApiToken, "Access",
                [ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.scopes, ApiToken.product,
                 ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at],
@@ -107,6 +104,8 @@ def forms() -> list[FormConfig]:
                    endpoint=revoke_token_endpoint, form_group="Access",
                    description="Revokes a token at once."),
         *asking_forms(),
+        *review_forms(),
+        *task_forms(),
     ]
 
 
