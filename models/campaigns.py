@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from models.products import Product
@@ -14,6 +15,10 @@ CHANNELS = ("email", "call", "social_dm", "in_app")
 
 
 class Campaign(Table, tablename="campaign"):
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.name])
+
     product = ForeignKey(references=Product, on_delete=OnDelete.restrict, null=False)
     name = Varchar(length=150)
     status = Varchar(length=20, default="draft")

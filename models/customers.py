@@ -17,6 +17,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from models.actors import Actor
@@ -31,6 +32,10 @@ EMAIL_STATUSES = ("ok", "bounced", "unsubscribed", "complained", "erased")
 
 
 class Customer(Table, tablename="customer"):
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.email])
+
     product = ForeignKey(references=Product, on_delete=OnDelete.restrict, null=False)
     external_id = Varchar(length=120, help_text="The CRM's id for this contact")
     email = Varchar(length=254)

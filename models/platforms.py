@@ -15,6 +15,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from models.actors import Actor
@@ -24,6 +25,10 @@ from models.results import Outcome, UserError
 
 
 class ReviewPlatform(Table, tablename="review_platform"):
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.name])
+
     key = Varchar(length=40, unique=True)
     name = Varchar(length=80)
     website = Varchar(length=200, default="")
@@ -42,6 +47,11 @@ class ReviewPlatform(Table, tablename="review_platform"):
 
 
 class PlatformProfile(Table, tablename="platform_profile"):
+    @classmethod
+    def get_readable(cls) -> Readable:
+        # In the admin a profile reads as "Capterra · Acme Ledger", not as an id.
+        return Readable(template="%s · %s", columns=[cls.platform.name, cls.product.name])
+
     product = ForeignKey(references=Product, on_delete=OnDelete.cascade, null=False)
     platform = ForeignKey(references=ReviewPlatform, on_delete=OnDelete.restrict, null=False)
     profile_url = Varchar(length=500)

@@ -6,6 +6,7 @@ import re
 
 from piccolo.columns import DoublePrecision, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from models.actors import Actor
@@ -17,6 +18,10 @@ COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 class Product(Table, tablename="product"):
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.name])
+
     slug = Varchar(length=60, unique=True, help_text="Lower-case identifier used in URLs")
     name = Varchar(length=120)
     website = Varchar(length=400, default="")

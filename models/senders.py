@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from piccolo.columns import Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from models.actors import Actor
@@ -13,6 +14,10 @@ from models.results import Outcome, UserError
 
 
 class Sender(Table, tablename="sender"):
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.name])
+
     name = Varchar(length=120)
     title = Varchar(length=150, default="", help_text="e.g. CEO — a senior title helps")
     email = Varchar(length=254, unique=True)

@@ -37,7 +37,7 @@ async def set_task_state(actor, task_id: int, *, done: bool | None = None,
     from models.results import Outcome
 
     async with Task._meta.db.transaction():
-        task = await Task.objects().get(Task.id == task_id)
+        task = await Task.objects().get(Task.id == task_id).lock_rows("NO KEY UPDATE")
         if task is None:
             return Outcome.fail("NOT_FOUND", "No such task.", "id")
         changes = {}
@@ -45,7 +45,7 @@ async def set_task_state(actor, task_id: int, *, done: bool | None = None,
             task.status = "done" if done else "open"
             task.done_at = dt.datetime.now(dt.UTC) if done else None
             changes["status"] = task.status
-        if assignee is not None and assignee.strip() != task.assignee:
+        if assignee is not None and assignee.strip()[:150] != task.assignee:
             task.assignee = assignee.strip()[:150]
             changes["assignee"] = task.assignee
         if changes:
