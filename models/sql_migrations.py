@@ -1,0 +1,41 @@
+"""Plaudit's migrations apply plain SQL files (models/schema*.sql).
+
+Piccolo's auto-migrations cannot express what the schema needs — CHECK constraints,
+partial unique indexes, composite keys, explicit ON DELETE — so each migration module
+is a thin wrapper that runs one reviewed SQL file, statement by statement, inside
+Piccolo's migration transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.engine import engine_finder
+
+SQL_DIR = Path(__file__).parent
+
+
+def split_statements(sql: str) -> list[str]:
+    lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
+    return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
+
+
+def sql_file_forwards(migration_id: str, description: str, filename: str, after=None):
+    """The `forwards` coroutine of a migration that runs SQL_DIR/filename (then `after()`)."""
+
+    async def forwards() -> MigrationManager:
+        manager = MigrationManager(migration_id=migration_id, app_name="plaudit",
+                                   description=description)
+
+        async def run():
+            engine = engine_finder()
+            for statement in split_statements((SQL_DIR / filename).read_text()):
+                await engine.run_ddl(statement)
+            if after is not None:
+                await after()
+
+        manager.add_raw(run)
+        return manager
+
+    return forwards
