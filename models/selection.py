@@ -9,6 +9,7 @@ fetch every fact once per run, so 100,000 candidates stay a handful of queries.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 import secrets
 from collections import Counter
@@ -100,8 +101,8 @@ async def _candidates(campaign: Campaign) -> tuple[dict[int, int | None], str, i
 
 async def _facts(ids: list[int], cooldown_days: int, campaign_id: int) -> tuple:
     customers = {r["id"]: r for r in await Campaign.raw(
-        "SELECT id, email, first_name, plan, country, locale, time_zone, customer_since, "
-        "email_status, is_insider, is_notable FROM customer WHERE id = ANY({}::int[])", ids)}
+        "SELECT id, plan, country, locale, time_zone, customer_since, email_status, is_insider, "
+        "is_notable FROM customer WHERE id = ANY({}::int[])", ids)}
     cooled = {r["customer"] for r in await Campaign.raw(
         "SELECT DISTINCT customer FROM ask WHERE customer = ANY({}::int[]) "
         "AND created_at > now() - make_interval(days => {})", ids, cooldown_days)}
@@ -186,19 +187,18 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
         times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now)
         for plan in plans:
             plan["planned_at"] = times.get(plan["customer"]) or now
-        summary.planned = await insert_planned_asks(campaign, plans, now)
-        run = SelectionRun(campaign=campaign.id, trigger=trigger, candidates=summary.candidates,
-                           eligible=summary.eligible, selected=summary.selected,
-                           planned=summary.planned,
-                           skipped=dict(summary.skipped) | {"held_for_approval": summary.held,
-                                                            "deferred_escalation": summary.deferred},
-                           sampling=sampling, rules={"audience": audience,
-                                                     "cooldown_days": campaign.cooldown_days})
+        # The audit row first, so every ask can point at it as it is written.
+        run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampling,
+                           rules={"audience": audience, "cooldown_days": campaign.cooldown_days})
         await run.save()
         summary.run_id = run.id
-        await Campaign.raw(
-            "UPDATE ask SET selection_run = {} WHERE campaign = {} AND selection_run IS NULL",
-            run.id, campaign.id)
+        summary.planned = await insert_planned_asks(campaign, plans, now, run.id)
+        await SelectionRun.update({
+            SelectionRun.candidates: summary.candidates, SelectionRun.eligible: summary.eligible,
+            SelectionRun.selected: summary.selected, SelectionRun.planned: summary.planned,
+            SelectionRun.skipped: json.dumps(dict(summary.skipped) | {
+                "held_for_approval": summary.held, "deferred_escalation": summary.deferred}),
+        }).where(SelectionRun.id == run.id)
         await Campaign.update({Campaign.signal_watermark: watermark,
                                Campaign.sampling_counter: counter,
                                Campaign.one_off_done: campaign.trigger_kind == "one_off"}).where(

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr
 
-from models.asks import Ask, AskTouch, cancel_open_asks, new_message_id
+from models.asks import Ask, AskTouch, cancel_open_asks, message_host
 from models.links import click_url, unsubscribe_url
-from models.messages import MessageDraft, render_message
+from models.messages import MessageDraft, RenderedMessage, render_message
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 MAX_ATTEMPTS = 5
@@ -26,7 +28,7 @@ SENDABLE_ASK_STATUSES = ("planned", "sent")
 @dataclass
 class Claim:
     touch_id: int
-    message: EmailMessage | None = None
+    message: Message | None = None
     skipped: str | None = None  # why nothing is to be sent
     not_before: dt.datetime | None = None
 
@@ -67,21 +69,21 @@ async def claim_touch(touch_id: int, now: dt.datetime | None = None) -> Claim:
                          not_before=now + dt.timedelta(minutes=5))
         if row["scheduled_at"] > now:
             return Claim(touch_id, skipped="not due", not_before=row["scheduled_at"])
-        message = compose(row)
+        message, rendered = compose(row)
         # The rendered message is kept for audit.
         await AskTouch.raw(
             "UPDATE ask_touch SET status = 'sending', attempts = attempts + 1, scheduled_at = {}, "
             "subject = {}, body_text = {}, body_html = {} WHERE id = {}",
-            now, message["Subject"], _part(message, "plain"), _part(message, "html"), touch_id)
+            now, rendered.subject, rendered.text, rendered.html, touch_id)
         return Claim(touch_id, message=message)
 
 
-def _part(message: EmailMessage, subtype: str) -> str:
-    part = message.get_body(preferencelist=(subtype,))
-    return part.get_content() if part is not None else ""
+def compose(row: dict) -> tuple[Message, RenderedMessage]:
+    """The MIME message for one touch, and its rendered parts (kept for audit).
 
-
-def compose(row: dict) -> EmailMessage:
+    Built with the compat32 MIME classes: the modern EmailMessage API spends ~2 ms per
+    message on header objects, ten times the cost of everything else in a send.
+    """
     import json
 
     templates = row["templates"] if isinstance(row["templates"], dict) else json.loads(row["templates"])
@@ -94,19 +96,20 @@ def compose(row: dict) -> EmailMessage:
     rendered = render_message(MessageDraft(subject=template["subject"], body=template["body"],
                                            locale=locale, sender_name=values["sender_name"],
                                            sender_title=values["sender_title"]), values)
-    message = EmailMessage()
-    message["Subject"] = rendered.subject
-    message["From"] = Address(row["sender_name"] or "", addr_spec=row["sender_email"])
-    message["To"] = Address(f"{row['first_name']} {row['last_name']}".strip(), addr_spec=row["email"])
+    message = MIMEMultipart("alternative")
+    message["Subject"] = Header(rendered.subject, "utf-8")
+    message["From"] = formataddr((row["sender_name"] or "", row["sender_email"]), "utf-8")
+    message["To"] = formataddr((f"{row['first_name']} {row['last_name']}".strip(), row["email"]),
+                               "utf-8")
     message["Message-ID"] = row["message_id"]
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC))
     # RFC 8058: a one-click POST to this URL unsubscribes, with no confirmation step.
     message["List-Unsubscribe"] = f"<{unsubscribe_url(row['id'])}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(rendered.text)
-    message.add_alternative(rendered.html, subtype="html")
-    return message
+    message.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    message.attach(MIMEText(rendered.html, "html", "utf-8"))
+    return message, rendered
 
 
 async def _set_touch(touch_id: int, status: str, reason: str = "") -> None:
@@ -115,27 +118,29 @@ async def _set_touch(touch_id: int, status: str, reason: str = "") -> None:
 
 
 async def mark_sent(touch_id: int, now: dt.datetime | None = None) -> None:
-    """Record the send, move the ask to 'sent' and schedule the next follow-up, if any."""
-    from models.campaigns import Campaign
-    from models.selection import follow_up_config
+    """Record the send, move the ask to 'sent' and schedule the next follow-up, if any — one
+    statement, so a send costs no extra round trips and the three changes land together."""
+    from models.campaign_rules import DEFAULT_FOLLOW_UP
 
     now = now or dt.datetime.now(dt.UTC)
-    async with Ask._meta.db.transaction():
-        rows = await AskTouch.raw(
-            "UPDATE ask_touch SET status = 'sent', sent_at = {}, failure_reason = '' "
-            "WHERE id = {} AND status = 'sending' RETURNING ask, seq", now, touch_id)
-        if not rows:
-            return
-        ask_id, seq = rows[0]["ask"], rows[0]["seq"]
-        await Ask.raw("UPDATE ask SET status = 'sent', updated_at = now() "
-                      "WHERE id = {} AND status = 'planned'", ask_id)
-        campaign_id = (await Ask.select(Ask.campaign).where(Ask.id == ask_id))[0]["campaign"]
-        campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)
-        config = follow_up_config(campaign)
-        if seq < config["count"]:
-            await AskTouch.insert(AskTouch(
-                ask=ask_id, seq=seq + 1, message_id=new_message_id(ask_id, seq + 1),
-                status="scheduled", scheduled_at=now + dt.timedelta(days=config["after_days"])))
+    await AskTouch.raw(
+        """WITH sent AS (
+             UPDATE ask_touch SET status = 'sent', sent_at = {}, failure_reason = ''
+             WHERE id = {} AND status = 'sending' RETURNING ask, seq),
+           ask_sent AS (
+             UPDATE ask SET status = 'sent', updated_at = now() FROM sent
+             WHERE ask.id = sent.ask AND ask.status = 'planned'),
+           policy AS (
+             SELECT sent.ask, sent.seq,
+                    coalesce((k.follow_up->>'count')::int, {}) AS count,
+                    coalesce((k.follow_up->>'after_days')::int, {}) AS after_days
+             FROM sent JOIN ask a ON a.id = sent.ask JOIN campaign k ON k.id = a.campaign)
+           INSERT INTO ask_touch (ask, seq, message_id, status, scheduled_at)
+           SELECT ask, seq + 1, '<ask' || ask || '.' || (seq + 1) || '.'
+                  || left(replace(gen_random_uuid()::text, '-', ''), 16) || '@' || {} || '>',
+                  'scheduled', {}::timestamptz + make_interval(days => after_days)
+           FROM policy WHERE seq < count""",
+        now, touch_id, DEFAULT_FOLLOW_UP["count"], DEFAULT_FOLLOW_UP["after_days"], message_host(), now)
 
 
 async def mark_failed(touch_id: int, reason: str, *, final: bool) -> None:
