@@ -873,7 +873,7 @@ async def send_child(args) -> None:
                JOIN platform_profile p ON p.id = a.profile
                JOIN review_platform pl ON pl.id = p.platform JOIN product pr ON pr.id = k.product
                WHERE t.id = {}""", spare["id"]))[0]
-        template = sending.compose(detail)
+        template, _ = sending.compose(detail)
         reference_bytes = len(template.as_bytes())
 
         def copies(tag: str, count: int) -> list:

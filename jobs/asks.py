@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import socket
 
 import aiosmtplib
 from arq import Retry
@@ -14,11 +16,17 @@ from models import sending
 log = logging.getLogger("plaudit.sending")
 
 
+@functools.cache
+def local_hostname() -> str:
+    # Given once: otherwise aiosmtplib resolves the machine's FQDN in a thread per connection.
+    return socket.getfqdn()
+
+
 async def smtp_send(message) -> None:
     cfg = settings.SETTINGS
     await aiosmtplib.send(message, hostname=cfg.smtp_host, port=cfg.smtp_port,
                           username=cfg.smtp_username, password=cfg.smtp_password,
-                          start_tls=cfg.smtp_starttls, timeout=30)
+                          start_tls=cfg.smtp_starttls, timeout=30, local_hostname=local_hostname())
 
 
 async def send_touch(ctx: dict, touch_id: int) -> str:
@@ -32,13 +40,13 @@ async def send_touch(ctx: dict, touch_id: int) -> str:
         attempt = ctx.get("job_try", 1)
         final = attempt >= sending.MAX_ATTEMPTS
         reason = f"{type(exc).__name__}: {exc}"
-        await sending.mark_failed(touch_id, reason, final=final)
+        await sending.mark_failed(touch_id, reason, final=final, rendered=claim.rendered)
         if final:
             log.error("touch %s failed for good: %s", touch_id, reason)
             return f"failed: {reason}"
         # Exponential backoff: 10 s, 20 s, 40 s, 80 s.
         raise Retry(defer=10 * 2 ** (attempt - 1)) from exc
-    await sending.mark_sent(touch_id)
+    await sending.mark_sent(touch_id, claim.rendered)
     return "sent"
 
 

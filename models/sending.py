@@ -29,25 +29,44 @@ SENDABLE_ASK_STATUSES = ("planned", "sent")
 class Claim:
     touch_id: int
     message: Message | None = None
+    rendered: RenderedMessage | None = None  # kept on the touch for audit, sent or failed
     skipped: str | None = None  # why nothing is to be sent
     not_before: dt.datetime | None = None
 
 
+_ROW = """t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
+          a.id AS ask_id, a.status AS ask_status, a.profile, c.id AS customer_id,
+          c.email, c.first_name, c.last_name, c.company, c.locale, c.email_status,
+          k.status AS campaign_status, k.templates, k.incentive, k.product,
+          s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
+          p.review_url, pl.name AS platform_name, pr.name AS product_name"""
+_JOINS = """ask a JOIN customer c ON c.id = a.customer
+          JOIN campaign k ON k.id = a.campaign LEFT JOIN sender s ON s.id = k.sender
+          JOIN platform_profile p ON p.id = a.profile
+          JOIN review_platform pl ON pl.id = p.platform JOIN product pr ON pr.id = k.product"""
+
+
 async def claim_touch(touch_id: int, now: dt.datetime | None = None) -> Claim:
+    """Claim a touch for sending. The usual case — due, sendable — is one UPDATE; anything
+    else takes the careful path that finds out why and tidies up."""
     now = now or dt.datetime.now(dt.UTC)
+    rows = await AskTouch.raw(
+        f"""UPDATE ask_touch t SET status = 'sending', attempts = t.attempts + 1, scheduled_at = {{}}
+            FROM {_JOINS}
+            WHERE t.id = {{}} AND a.id = t.ask AND t.status = 'scheduled' AND t.scheduled_at <= {{}}
+              AND c.email_status = 'ok' AND a.status IN ('planned', 'sent') AND k.status = 'active'
+            RETURNING {_ROW}""", now, touch_id, now)
+    if rows:
+        message, rendered = compose(rows[0])
+        return Claim(touch_id, message=message, rendered=rendered)
+    return await _claim_carefully(touch_id, now)
+
+
+async def _claim_carefully(touch_id: int, now: dt.datetime) -> Claim:
     async with Ask._meta.db.transaction():
         rows = await Ask.raw(
-            """SELECT t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
-                      a.id AS ask_id, a.status AS ask_status, a.profile, c.id AS customer_id,
-                      c.email, c.first_name, c.last_name, c.company, c.locale, c.email_status,
-                      k.status AS campaign_status, k.templates, k.incentive, k.product,
-                      s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
-                      p.review_url, pl.name AS platform_name, pr.name AS product_name
-               FROM ask_touch t JOIN ask a ON a.id = t.ask JOIN customer c ON c.id = a.customer
-               JOIN campaign k ON k.id = a.campaign LEFT JOIN sender s ON s.id = k.sender
-               JOIN platform_profile p ON p.id = a.profile
-               JOIN review_platform pl ON pl.id = p.platform JOIN product pr ON pr.id = k.product
-               WHERE t.id = {} FOR UPDATE OF t, a""", touch_id)
+            f"SELECT {_ROW} FROM ask_touch t JOIN {_JOINS} ON a.id = t.ask "
+            "WHERE t.id = {} FOR UPDATE OF t, a", touch_id)
         if not rows:
             return Claim(touch_id, skipped="missing")
         row = rows[0]
@@ -70,12 +89,9 @@ async def claim_touch(touch_id: int, now: dt.datetime | None = None) -> Claim:
         if row["scheduled_at"] > now:
             return Claim(touch_id, skipped="not due", not_before=row["scheduled_at"])
         message, rendered = compose(row)
-        # The rendered message is kept for audit.
-        await AskTouch.raw(
-            "UPDATE ask_touch SET status = 'sending', attempts = attempts + 1, scheduled_at = {}, "
-            "subject = {}, body_text = {}, body_html = {} WHERE id = {}",
-            now, rendered.subject, rendered.text, rendered.html, touch_id)
-        return Claim(touch_id, message=message)
+        await AskTouch.raw("UPDATE ask_touch SET status = 'sending', attempts = attempts + 1, "
+                           "scheduled_at = {} WHERE id = {}", now, touch_id)
+        return Claim(touch_id, message=message, rendered=rendered)
 
 
 def compose(row: dict) -> tuple[Message, RenderedMessage]:
@@ -117,7 +133,7 @@ async def _set_touch(touch_id: int, status: str, reason: str = "") -> None:
                        status, reason, touch_id)
 
 
-async def mark_sent(touch_id: int, now: dt.datetime | None = None) -> None:
+async def mark_sent(touch_id: int, rendered: RenderedMessage, now: dt.datetime | None = None) -> None:
     """Record the send, move the ask to 'sent' and schedule the next follow-up, if any — one
     statement, so a send costs no extra round trips and the three changes land together."""
     from models.campaign_rules import DEFAULT_FOLLOW_UP
@@ -125,7 +141,8 @@ async def mark_sent(touch_id: int, now: dt.datetime | None = None) -> None:
     now = now or dt.datetime.now(dt.UTC)
     await AskTouch.raw(
         """WITH sent AS (
-             UPDATE ask_touch SET status = 'sent', sent_at = {}, failure_reason = ''
+             UPDATE ask_touch SET status = 'sent', sent_at = {}, failure_reason = '',
+                                  subject = {}, body_text = {}, body_html = {}
              WHERE id = {} AND status = 'sending' RETURNING ask, seq),
            ask_sent AS (
              UPDATE ask SET status = 'sent', updated_at = now() FROM sent
@@ -140,14 +157,19 @@ async def mark_sent(touch_id: int, now: dt.datetime | None = None) -> None:
                   || left(replace(gen_random_uuid()::text, '-', ''), 16) || '@' || {} || '>',
                   'scheduled', {}::timestamptz + make_interval(days => after_days)
            FROM policy WHERE seq < count""",
-        now, touch_id, DEFAULT_FOLLOW_UP["count"], DEFAULT_FOLLOW_UP["after_days"], message_host(), now)
+        now, rendered.subject, rendered.text, rendered.html, touch_id, DEFAULT_FOLLOW_UP["count"],
+        DEFAULT_FOLLOW_UP["after_days"], message_host(), now)
 
 
-async def mark_failed(touch_id: int, reason: str, *, final: bool) -> None:
+async def mark_failed(touch_id: int, reason: str, *, final: bool,
+                      rendered: RenderedMessage | None = None) -> None:
     """A transient failure puts the touch back in the queue; the last one fails it, with reason."""
     status = "failed" if final else "scheduled"
-    await AskTouch.raw("UPDATE ask_touch SET status = {}, failure_reason = {} "
-                       "WHERE id = {} AND status = 'sending'", status, reason[:500], touch_id)
+    await AskTouch.raw("UPDATE ask_touch SET status = {}, failure_reason = {}, "
+                       "subject = coalesce({}, subject), body_text = coalesce({}, body_text), "
+                       "body_html = coalesce({}, body_html) WHERE id = {} AND status = 'sending'",
+                       status, reason[:500], rendered and rendered.subject, rendered and rendered.text,
+                       rendered and rendered.html, touch_id)
 
 
 async def due_touches(now: dt.datetime, limit: int = 1000) -> list[dict]:
