@@ -122,18 +122,35 @@ async def _facts(ids: list[int], cooldown_days: int, campaign_id: int) -> tuple:
     return customers, cooled, open_here, escalated, pools
 
 
-def _sample(ids: list[int], sampling: dict, counter: int) -> tuple[list[int], dict, int]:
-    rule = sampling.get("rule", "everyone")
-    if rule == "share":
-        seed = sampling.get("seed") or secrets.randbits(32)
-        rng = random.Random(seed)
-        chosen = [cid for cid in ids if rng.random() < sampling["share"]]
-        return chosen, {"rule": "share", "share": sampling["share"], "seed": seed}, counter
-    if rule == "every_nth":
-        n = sampling["n"]
-        chosen = [cid for i, cid in enumerate(ids) if (counter + i) % n == 0]
-        return chosen, {"rule": "every_nth", "n": n, "start": counter}, counter + len(ids)
-    return list(ids), {"rule": "everyone"}, counter
+class Sampler:
+    """The campaign's sampling rule, applied chunk after chunk exactly as to one long list:
+    one seeded generator for a share, one running position for every n-th."""
+
+    def __init__(self, sampling: dict, counter: int) -> None:
+        self.rule = sampling.get("rule", "everyone")
+        self.counter = counter
+        if self.rule == "share":
+            self.share = sampling["share"]
+            self.seed = sampling.get("seed") or secrets.randbits(32)
+            self.rng = random.Random(self.seed)
+            self.record = {"rule": "share", "share": self.share, "seed": self.seed}
+        elif self.rule == "every_nth":
+            self.n = sampling["n"]
+            self.record = {"rule": "every_nth", "n": self.n, "start": counter}
+        else:
+            self.record = {"rule": "everyone"}
+
+    def __call__(self, ids: list[int]) -> list[int]:
+        if self.rule == "share":
+            return [cid for cid in ids if self.rng.random() < self.share]
+        if self.rule == "every_nth":
+            chosen = [cid for i, cid in enumerate(ids) if (self.counter + i) % self.n == 0]
+            self.counter += len(ids)
+            return chosen
+        return list(ids)
+
+
+CHUNK = 10_000  # customers per step: bounds memory, one set of fact queries per step
 
 
 async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunSummary:
@@ -150,60 +167,72 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
         by_customer, trigger, watermark = await _candidates(campaign)
         ids = sorted(by_customer)
         summary = RunSummary(run_id=None, candidates=len(ids))
-        customers, cooled, open_here, escalated, pools = await _facts(
-            ids, campaign.cooldown_days, campaign.id)
         audience = campaign.audience or {}
-        eligible = [cid for cid in ids if in_audience(customers[cid], audience, now.date())]
-        summary.eligible = len(eligible)
-        selected, sampling, counter = _sample(eligible, campaign.sampling or {},
-                                              campaign.sampling_counter)
-        summary.selected = len(selected)
+        sampler = Sampler(campaign.sampling or {}, campaign.sampling_counter)
         router = Router(await routing_options(campaign.product), routing_policy(campaign.routing),
-                        has_incentive=bool(campaign.incentive), seed=sampling.get("seed", 0))
-        plans = []
-        for cid in selected:
-            facts = customers[cid]
-            reason = _skip_reason(facts, cid, cooled, open_here)
-            if reason:
-                summary.skipped[reason] += 1
-                continue
-            base = {"customer": cid, "signal": by_customer[cid], "channel": campaign.channel}
-            if cid in escalated:  # deferred, not dropped: planned once the escalation closes
-                plans.append(base | {"status": "deferred", "profile": None,
-                                     "routing_reason": "open escalation: deferred"})
-                summary.deferred += 1
-                continue
-            decision = router.route(CustomerFacts(cid, facts["country"],
-                                                  frozenset(pools.get(cid, ()))))
-            if decision.profile_id is None:
-                key = "already_reviewed" if decision.skip_reason == "ALREADY_REVIEWED" else "no_platform"
-                summary.skipped[key] += 1
-                continue
-            status = "held" if facts["is_notable"] else "planned"
-            summary.held += status == "held"
-            plans.append(base | {"status": status, "profile": decision.profile_id,
-                                 "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
+                        has_incentive=bool(campaign.incentive),
+                        seed=sampler.record.get("seed", 0))
         await release_deferred(campaign, now)
-        times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now)
-        for plan in plans:
-            plan["planned_at"] = times.get(plan["customer"]) or now
         # The audit row first, so every ask can point at it as it is written.
-        run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampling,
+        run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampler.record,
                            rules={"audience": audience, "cooldown_days": campaign.cooldown_days})
         await run.save()
         summary.run_id = run.id
-        summary.planned = await insert_planned_asks(campaign, plans, now, run.id)
+        for start in range(0, len(ids), CHUNK):
+            # Each chunk's asks are written before the next is paced, so the hourly and daily
+            # caps (read back from the database) hold across chunks as in a single pass.
+            plans = await _plan_chunk(campaign, ids[start:start + CHUNK], by_customer, audience,
+                                      sampler, router, summary, now)
+            summary.planned += await insert_planned_asks(campaign, plans, now, run.id)
         await SelectionRun.update({
             SelectionRun.candidates: summary.candidates, SelectionRun.eligible: summary.eligible,
             SelectionRun.selected: summary.selected, SelectionRun.planned: summary.planned,
             SelectionRun.skipped: json.dumps(dict(summary.skipped) | {
                 "held_for_approval": summary.held, "deferred_escalation": summary.deferred}),
         }).where(SelectionRun.id == run.id)
+        counter = sampler.counter
         await Campaign.update({Campaign.signal_watermark: watermark,
                                Campaign.sampling_counter: counter,
                                Campaign.one_off_done: campaign.trigger_kind == "one_off"}).where(
             Campaign.id == campaign.id)
     return summary
+
+
+async def _plan_chunk(campaign: Campaign, ids: list[int], by_customer: dict, audience: dict,
+                      sampler: Sampler, router: Router, summary: RunSummary,
+                      now: dt.datetime) -> list[dict]:
+    customers, cooled, open_here, escalated, pools = await _facts(ids, campaign.cooldown_days,
+                                                                  campaign.id)
+    eligible = [cid for cid in ids if in_audience(customers[cid], audience, now.date())]
+    summary.eligible += len(eligible)
+    selected = sampler(eligible)
+    summary.selected += len(selected)
+    plans = []
+    for cid in selected:
+        facts = customers[cid]
+        reason = _skip_reason(facts, cid, cooled, open_here)
+        if reason:
+            summary.skipped[reason] += 1
+            continue
+        base = {"customer": cid, "signal": by_customer[cid], "channel": campaign.channel}
+        if cid in escalated:  # deferred, not dropped: planned once the escalation closes
+            plans.append(base | {"status": "deferred", "profile": None,
+                                 "routing_reason": "open escalation: deferred"})
+            summary.deferred += 1
+            continue
+        decision = router.route(CustomerFacts(cid, facts["country"], frozenset(pools.get(cid, ()))))
+        if decision.profile_id is None:
+            key = "already_reviewed" if decision.skip_reason == "ALREADY_REVIEWED" else "no_platform"
+            summary.skipped[key] += 1
+            continue
+        status = "held" if facts["is_notable"] else "planned"
+        summary.held += status == "held"
+        plans.append(base | {"status": status, "profile": decision.profile_id,
+                             "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
+    times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now)
+    for plan in plans:
+        plan["planned_at"] = times.get(plan["customer"]) or now
+    return plans
 
 
 def _skip_reason(facts: dict, cid: int, cooled: set, open_here: set) -> str | None:

@@ -134,3 +134,20 @@ async def test_cooldown_spans_campaigns_and_recent_reviews_exclude_their_pool(wo
     assert dict(summary.skipped) == {"cooldown": 1, "already_reviewed": 1}
     asks = await Ask.select(Ask.customer.external_id.as_alias("ext")).where(Ask.campaign == second.id)
     assert [a["ext"] for a in asks] == ["fr1"]
+
+
+async def test_chunked_runs_keep_the_pacing_caps_and_the_audit_whole(world, product, monkeypatch):
+    from models import selection
+
+    monkeypatch.setattr(selection, "CHUNK", 2)  # 6 candidates → 3 chunks
+    campaign = await activate(await make_campaign(world, pacing={
+        "max_per_hour": 1, "max_per_day": 24, "business_hours": [0, 24],
+        "business_days": list(range(7)), "jitter_minutes": 0}))
+    await renew(product, "us1", "us2", "fr1", "gb1", "insider", "notable")
+    summary = await run_campaign(campaign.id)
+    assert (summary.candidates, summary.selected, summary.planned, summary.held) == (6, 6, 4, 1)
+    hours = [a["planned_at"].replace(minute=0, second=0, microsecond=0)
+             for a in await Ask.select(Ask.planned_at).where(Ask.status == "planned")]
+    assert len(hours) == len(set(hours)) == 4  # one per hour, across chunks
+    run = await SelectionRun.objects().get(SelectionRun.id == summary.run_id)
+    assert (run.candidates, run.selected, run.planned) == (6, 6, 4)
