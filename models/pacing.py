@@ -16,6 +16,7 @@ never frees up during a run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import random
 from dataclasses import dataclass
@@ -72,8 +73,9 @@ def _local_window(local: dt.datetime, pacing: Pacing) -> tuple[int, int] | None:
     return (lo, hi) if lo < hi else None
 
 
+@functools.lru_cache(maxsize=512)
 def _feasible_buckets(zone: ZoneInfo, base: dt.datetime, count: int, pacing: Pacing,
-                      first_lo: int, last_hi: int) -> list[tuple[int, int, int]]:
+                      first_lo: int, last_hi: int) -> tuple[tuple[int, int, int], ...]:
     """(bucket index, lo, hi) for each UTC hour from `base` with business time in this zone.
 
     lo/hi are seconds within the hour. When the zone's offset changes inside an hour (a DST
@@ -98,7 +100,8 @@ def _feasible_buckets(zone: ZoneInfo, base: dt.datetime, count: int, pacing: Pac
             hi = min(hi, last_hi)
         if lo < hi:
             out.append((index, lo, hi))
-    return out
+    # Cached and read-only: a campaign run plans chunk after chunk from the same start.
+    return tuple(out)
 
 
 def _window_by_minute(at: dt.datetime, zone: ZoneInfo, pacing: Pacing) -> tuple[int, int] | None:
