@@ -197,6 +197,7 @@ class Router:
         self._entitled = {o.profile_id: Fraction(0) for o in self.options}
         self._given = {o.profile_id: 0 for o in self.options}
         self._planned = {o.profile_id: 0 for o in self.options}
+        self._eligibility_cache: dict[tuple, tuple] = {}
 
     def _weight(self, key: str) -> float:
         return max(0.0, float((self.policy.weights or {}).get(key, 0.0)))
@@ -243,23 +244,35 @@ class Router:
             parts.append(f"{who} ({why})")
         return "; excluded: " + ", ".join(parts)
 
-    def route(self, customer: CustomerFacts) -> RoutingDecision:
+    def _eligibility(self, customer: CustomerFacts):
+        """Open options, exclusions, pools already reviewed and the region note. They depend
+        only on the region (or the unknown country) and the pools reviewed, which few
+        customers differ in: cached per such key, a 100,000-customer run computes them a
+        handful of times."""
         region = region_of(customer.country)
         country = (customer.country or "").strip()
-        note = "" if region is not None else (
-            f"; country {country!r} has no known region" if country else "; country missing"
-        ) + ", so every region is allowed"
-        open_: list[ProfileOption] = []
-        excluded: dict[str, str] = {}
-        reviewed: set[str] = set()
-        for option in self.options:
-            found = _exclusion(option, self.policy, region, customer, self.has_incentive, self._pools)
-            if found is None:
-                open_.append(option)
-                continue
-            excluded[option.platform_key] = found[1]
-            if found[0] == ALREADY_REVIEWED:
-                reviewed.add(option.platform_key)
+        key = (region, country if region is None else "", customer.reviewed_pools)
+        cached = self._eligibility_cache.get(key)
+        if cached is None:
+            note = "" if region is not None else (
+                f"; country {country!r} has no known region" if country else "; country missing"
+            ) + ", so every region is allowed"
+            open_, excluded, reviewed = [], {}, set()
+            for option in self.options:
+                found = _exclusion(option, self.policy, region, customer, self.has_incentive,
+                                   self._pools)
+                if found is None:
+                    open_.append(option)
+                    continue
+                excluded[option.platform_key] = found[1]
+                if found[0] == ALREADY_REVIEWED:
+                    reviewed.add(option.platform_key)
+            cached = self._eligibility_cache[key] = (open_, excluded, reviewed, note)
+        open_, excluded, reviewed, note = cached
+        return list(open_), dict(excluded), set(reviewed), note
+
+    def route(self, customer: CustomerFacts) -> RoutingDecision:
+        open_, excluded, reviewed, note = self._eligibility(customer)
 
         def skip(head: str, relevant_reviewed: set[str]) -> RoutingDecision:
             code = ALREADY_REVIEWED if relevant_reviewed else NO_ELIGIBLE_PLATFORM
