@@ -178,11 +178,12 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
                            rules={"audience": audience, "cooldown_days": campaign.cooldown_days})
         await run.save()
         summary.run_id = run.id
+        # The hourly and daily caps hold across chunks as in a single pass: each chunk's
+        # send times are added to the per-hour counts the next chunk is paced against.
+        already = await planned_per_hour(campaign, now)
         for start in range(0, len(ids), CHUNK):
-            # Each chunk's asks are written before the next is paced, so the hourly and daily
-            # caps (read back from the database) hold across chunks as in a single pass.
             plans = await _plan_chunk(campaign, ids[start:start + CHUNK], by_customer, audience,
-                                      sampler, router, summary, now)
+                                      sampler, router, summary, now, already)
             summary.planned += await insert_planned_asks(campaign, plans, now, run.id)
         await SelectionRun.update({
             SelectionRun.candidates: summary.candidates, SelectionRun.eligible: summary.eligible,
@@ -200,7 +201,7 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
 
 async def _plan_chunk(campaign: Campaign, ids: list[int], by_customer: dict, audience: dict,
                       sampler: Sampler, router: Router, summary: RunSummary,
-                      now: dt.datetime) -> list[dict]:
+                      now: dt.datetime, already: Counter) -> list[dict]:
     customers, cooled, open_here, escalated, pools = await _facts(ids, campaign.cooldown_days,
                                                                   campaign.id)
     eligible = [cid for cid in ids if in_audience(customers[cid], audience, now.date())]
@@ -229,7 +230,7 @@ async def _plan_chunk(campaign: Campaign, ids: list[int], by_customer: dict, aud
         summary.held += status == "held"
         plans.append(base | {"status": status, "profile": decision.profile_id,
                              "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
-    times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now)
+    times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now, already)
     for plan in plans:
         plan["planned_at"] = times.get(plan["customer"]) or now
     return plans
@@ -247,7 +248,18 @@ def _skip_reason(facts: dict, cid: int, cooled: set, open_here: set) -> str | No
     return None
 
 
-async def _pace(campaign: Campaign, plans: list[dict], now: dt.datetime) -> dict[int, dt.datetime]:
+async def planned_per_hour(campaign: Campaign, now: dt.datetime) -> Counter:
+    """Asks this campaign already has in each coming hour: the caps count them."""
+    return Counter({r["hour"]: r["n"] for r in await Campaign.raw(
+        "SELECT date_trunc('hour', planned_at) AS hour, count(*) AS n FROM ask "
+        "WHERE campaign = {} AND planned_at >= date_trunc('hour', {}::timestamptz) "
+        "AND status IN ('planned', 'sent') GROUP BY 1", campaign.id, now)})
+
+
+async def _pace(campaign: Campaign, plans: list[dict], now: dt.datetime,
+                already: Counter | None = None) -> dict[int, dt.datetime]:
+    """Send times for planned asks. `already` (hour → asks) is read from the database unless
+    the caller keeps it, as a chunked run does; it is updated with the new times."""
     if not plans:
         return {}
     config = DEFAULT_PACING | (campaign.pacing or {})
@@ -255,12 +267,12 @@ async def _pace(campaign: Campaign, plans: list[dict], now: dt.datetime) -> dict
                     business_hours=tuple(config["business_hours"]),
                     business_days=tuple(config["business_days"]),
                     jitter_minutes=config["jitter_minutes"])
-    already = {r["hour"]: r["n"] for r in await Campaign.raw(
-        "SELECT date_trunc('hour', planned_at) AS hour, count(*) AS n FROM ask "
-        "WHERE campaign = {} AND planned_at >= date_trunc('hour', {}::timestamptz) "
-        "AND status IN ('planned', 'sent') GROUP BY 1", campaign.id, now)}
-    return plan_send_times([Recipient(p["customer"], p["time_zone"]) for p in plans], pacing, now,
-                           already_planned=already, seed=campaign.id)
+    if already is None:
+        already = await planned_per_hour(campaign, now)
+    times = plan_send_times([Recipient(p["customer"], p["time_zone"]) for p in plans], pacing, now,
+                            already_planned=dict(already), seed=campaign.id)
+    already.update(t.replace(minute=0, second=0, microsecond=0) for t in times.values() if t)
+    return times
 
 
 def follow_up_config(campaign: Campaign) -> dict:
