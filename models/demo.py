@@ -84,6 +84,7 @@ async def seed_demo(customers_per_product: int = 500, seed: int = 42) -> dict:
     """Create the demo set unless it exists. Returns what was created."""
     await seed_platforms()
     if await Product.exists().where(Product.slug == PRODUCTS[0]["slug"]):
+        await _demo_campaign()  # a demo set from before campaigns existed gets one too
         return {"created": False}
     rng = random.Random(seed)
     today = dt.date.today()
@@ -137,9 +138,11 @@ DEMO_TEMPLATES = {
 
 
 async def _demo_campaign() -> None:
-    """A draft, ready to lint, preview and activate from the admin."""
-    from models.campaigns import save_campaign
+    """A draft, ready to lint, preview and activate from the admin (once)."""
+    from models.campaigns import Campaign, save_campaign
 
+    if await Campaign.exists().where(Campaign.name == "Thank-you after renewal"):
+        return
     product = await Product.select(Product.id).where(Product.slug == PRODUCTS[0]["slug"]).first()
     sender = await Sender.select(Sender.id).where(Sender.email == SENDERS[0]["email"]).first()
     outcome = await save_campaign(SYSTEM, None, {
