@@ -40,8 +40,8 @@ COUNTRIES = [("US", "en", "America/New_York"), ("FR", "fr", "Europe/Paris"),
              ("CA", "en", "America/Toronto"), ("BE", "fr", "Europe/Brussels"),
              ("AU", "en", "Australia/Sydney")]
 PLANS = ["starter", "growth", "enterprise"]
-SIGNAL_KINDS = ["renewed", "upgraded", "ticket_resolved", "nps_answer", "praise",
-                "escalation_opened", "escalation_closed"]
+SIGNAL_KINDS = ["renewed", "upgraded", "ticket_resolved", "nps_answer", "praise"]
+OPEN_ESCALATION_SHARE = 0.03  # about 1 customer in 12 had an escalation; most were closed since
 
 
 def _customers(rng: random.Random, product_slug: str, count: int, today: dt.date) -> list[dict]:
@@ -77,6 +77,16 @@ def _signals(rng: random.Random, customers: list[dict], now: dt.datetime) -> lis
                 nps_score=rng.randint(0, 10) if kind == "nps_answer" else None,
                 note="", payload={},
             ))
+        if rng.random() < 0.08:
+            opened = now - dt.timedelta(days=rng.randint(5, 200))
+            items.append(dict(source="helpdesk", event_id=f"demo-{cust['external_id']}-esc",
+                              customer_external_id=cust["external_id"], kind="escalation_opened",
+                              occurred_at=opened, nps_score=None, note="", payload={}))
+            if rng.random() > OPEN_ESCALATION_SHARE / 0.08:
+                items.append(dict(source="helpdesk", event_id=f"demo-{cust['external_id']}-esc-closed",
+                                  customer_external_id=cust["external_id"], kind="escalation_closed",
+                                  occurred_at=opened + dt.timedelta(days=rng.randint(1, 4)),
+                                  nps_score=None, note="", payload={}))
     return items
 
 
