@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
@@ -21,6 +22,9 @@ from models.links import click_url, unsubscribe_url
 from models.messages import MessageDraft, RenderedMessage, render_message
 
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+# Quoted-printable keeps the text readable in the raw message (and to spam filters).
+QUOTED_PRINTABLE_UTF8 = Charset("utf-8")
+QUOTED_PRINTABLE_UTF8.body_encoding = QP
 MAX_ATTEMPTS = 5
 SENDABLE_ASK_STATUSES = ("planned", "sent")
 
@@ -123,8 +127,8 @@ def compose(row: dict) -> tuple[Message, RenderedMessage]:
     message["List-Unsubscribe"] = f"<{unsubscribe_url(row['id'])}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message.attach(MIMEText(rendered.text, "plain", "utf-8"))
-    message.attach(MIMEText(rendered.html, "html", "utf-8"))
+    message.attach(MIMEText(rendered.text, "plain", QUOTED_PRINTABLE_UTF8))
+    message.attach(MIMEText(rendered.html, "html", QUOTED_PRINTABLE_UTF8))
     return message, rendered
 
 
