@@ -46,7 +46,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from bench_db import recreate_database, server_reachable, with_database
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DB = "plaudit_bench_asking"
@@ -69,47 +71,17 @@ class BenchError(SystemExit):
 # ---------------------------------------------------------------------------------------------
 
 
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-async def _server_reachable(url: str) -> bool:
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(url, timeout=3)
-    except (TimeoutError, OSError, asyncpg.PostgresError):
-        return False
-    await conn.close()
-    return True
-
-
-async def _recreate_database(admin_url: str, name: str) -> str:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=10)
-    try:
-        force = " WITH (FORCE)" if conn.get_server_version().major >= 13 else ""
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"{force}')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        version = (await conn.fetchval("SHOW server_version")).split(" ")[0]
-        return f"{version}, shared_buffers {await conn.fetchval('SHOW shared_buffers')}"
-    finally:
-        await conn.close()
-
-
 def resolve_database() -> tuple[str, str]:
     """The URL of a freshly created bench database, and a note saying where it is."""
     given = os.environ.get("DATABASE_URL")
     server_url = given or DEFAULT_SERVER_URL
-    if not asyncio.run(_server_reachable(server_url)):
+    if not asyncio.run(server_reachable(server_url)):
         raise BenchError(f"no PostgreSQL answers at {server_url} (set DATABASE_URL to a server)")
     admin_url = server_url
     if urlsplit(server_url).path.strip("/") == BENCH_DB:
         admin_url = with_database(server_url, "postgres")
     log(f"recreating database {BENCH_DB}")
-    version = asyncio.run(_recreate_database(admin_url, BENCH_DB))
+    version = asyncio.run(recreate_database(admin_url, BENCH_DB))
     host = urlsplit(server_url).hostname or "local socket"
     return with_database(server_url, BENCH_DB), f"{BENCH_DB} on {host} (PostgreSQL {version})"
 

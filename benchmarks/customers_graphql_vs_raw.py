@@ -44,7 +44,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
+
+from bench_db import recreate_database, server_reachable, with_database
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DB = "plaudit_bench"
@@ -215,34 +217,6 @@ def log(message: str) -> None:
 class BenchError(SystemExit):
     def __init__(self, message: str):
         super().__init__(f"benchmark aborted: {message}")
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
-
-
-async def _server_reachable(url: str) -> bool:
-    import asyncpg
-
-    try:
-        conn = await asyncpg.connect(url, timeout=3)
-    except (TimeoutError, OSError, asyncpg.PostgresError):
-        return False
-    await conn.close()
-    return True
-
-
-async def _recreate_database(admin_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url, timeout=10)
-    try:
-        force = " WITH (FORCE)" if conn.get_server_version().major >= 13 else ""
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"{force}')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
 
 
 def redis_reachable(url: str) -> bool:
@@ -636,7 +610,7 @@ def resolve_database(stack: contextlib.ExitStack) -> tuple[str, str]:
     given = os.environ.get("DATABASE_URL")
     server_url = given or DEFAULT_SERVER_URL
     note = f"{BENCH_DB} on {urlsplit(server_url).hostname or 'local socket'}"
-    if not asyncio.run(_server_reachable(server_url)):
+    if not asyncio.run(server_reachable(server_url)):
         if given:
             raise BenchError(f"DATABASE_URL={given!r} is not reachable.")
         log(f"no PostgreSQL at {server_url}; starting the embedded one (pgserver)")
@@ -649,7 +623,7 @@ def resolve_database(stack: contextlib.ExitStack) -> tuple[str, str]:
     if urlsplit(server_url).path.strip("/") == BENCH_DB:
         admin_url = with_database(server_url, "postgres")
     log(f"recreating database {BENCH_DB}")
-    asyncio.run(_recreate_database(admin_url, BENCH_DB))
+    asyncio.run(recreate_database(admin_url, BENCH_DB))
     return with_database(server_url, BENCH_DB), note
 
 
