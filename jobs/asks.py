@@ -37,15 +37,18 @@ async def send_touch(ctx: dict, touch_id: int) -> str:
     try:
         await smtp_send(claim.message)
     except (aiosmtplib.SMTPException, OSError) as exc:
-        attempt = ctx.get("job_try", 1)
+        # The touch's own attempt count decides, whichever job (retry or dispatcher) ran it.
+        attempt = claim.attempts
         final = attempt >= sending.MAX_ATTEMPTS
         reason = f"{type(exc).__name__}: {exc}"
-        await sending.mark_failed(touch_id, reason, final=final, rendered=claim.rendered)
+        # Exponential backoff: 10 s, 20 s, 40 s, 80 s — the touch is due again only then.
+        delay = 10 * 2 ** (attempt - 1)
+        await sending.mark_failed(touch_id, reason, final=final, rendered=claim.rendered,
+                                  retry_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay))
         if final:
             log.error("touch %s failed for good: %s", touch_id, reason)
             return f"failed: {reason}"
-        # Exponential backoff: 10 s, 20 s, 40 s, 80 s.
-        raise Retry(defer=10 * 2 ** (attempt - 1)) from exc
+        raise Retry(defer=delay) from exc
     await sending.mark_sent(touch_id, claim.rendered)
     return "sent"
 

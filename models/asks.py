@@ -124,14 +124,15 @@ async def promote_asks(promotions: list[dict]) -> int:
     if not promotions:
         return 0
     rows = await Ask.raw(
-        "UPDATE ask SET status = 'planned', profile = p.profile, routing_reason = p.routing_reason, "
+        "UPDATE ask SET status = p.status, profile = p.profile, routing_reason = p.routing_reason, "
         "planned_at = p.planned_at, updated_at = now() FROM jsonb_to_recordset({}::jsonb) AS "
-        "p(id int, profile int, routing_reason text, planned_at timestamptz) "
+        "p(id int, profile int, status text, routing_reason text, planned_at timestamptz) "
         "WHERE ask.id = p.id AND ask.status IN ('held', 'deferred') "
         "RETURNING ask.id, ask.customer, ask.status, ask.channel, ask.planned_at",
-        json.dumps([{**p, "planned_at": p["planned_at"].isoformat()} for p in promotions]))
+        json.dumps([{"status": "planned", **p, "planned_at": p["planned_at"].isoformat()}
+                    for p in promotions]))
     await start_asks(rows)
-    return len(rows)
+    return sum(1 for r in rows if r["status"] == "planned")
 
 
 async def start_asks(rows: list[dict]) -> None:
@@ -208,6 +209,8 @@ async def _scripts(ask_ids: list[int]) -> dict[int, tuple[str, str]]:
 async def cancel_open_asks(*, campaign_id: int | None = None, customer_id: int | None = None,
                            reason: str, status: str = "cancelled") -> int:
     """Close open asks and cancel their pending touches (finish, unsubscribe, suppression)."""
+    if campaign_id is None and customer_id is None:
+        raise ValueError("cancel_open_asks needs a campaign or a customer")
     where, args = [], []
     if campaign_id is not None:
         where.append("campaign = {}")

@@ -29,7 +29,7 @@ def make_token(purpose: str, touch_id: int) -> str:
 def read_token(purpose: str, token: str) -> int | None:
     """The touch id if the token is genuine for this purpose, else None."""
     touch, _, mac = (token or "").partition(".")
-    if not touch.isdigit() or len(touch) > 12 or not mac:
+    if not (touch.isascii() and touch.isdigit()) or len(touch) > 12 or not mac or not mac.isascii():
         return None
     expected = make_token(purpose, int(touch)).partition(".")[2]
     return int(touch) if hmac.compare_digest(expected, mac) else None

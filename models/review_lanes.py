@@ -56,12 +56,18 @@ async def _customers(product_id: int, items: list[dict]) -> tuple[dict, dict, di
     return by_email, by_name, by_id
 
 
-async def _from_token(token: str) -> Match | None:
+async def _from_token(token: str, product_id: int, pool: str) -> Match | None:
+    """The ask behind a tracked-link token — only one of this product, to the same review pool,
+    still open: a token cannot mark another product's ask reviewed."""
     touch_id = read_token("click", token) if token else None
     if touch_id is None:
         return None
-    rows = await Ask.raw("SELECT a.id, a.customer, c.account_owner FROM ask_touch t JOIN ask a ON "
-                         "a.id = t.ask JOIN customer c ON c.id = a.customer WHERE t.id = {}", touch_id)
+    rows = await Ask.raw(
+        "SELECT a.id, a.customer, c.account_owner FROM ask_touch t JOIN ask a ON a.id = t.ask "
+        "JOIN customer c ON c.id = a.customer JOIN campaign k ON k.id = a.campaign "
+        "JOIN platform_profile p ON p.id = a.profile JOIN review_platform pl ON pl.id = p.platform "
+        "WHERE t.id = {} AND k.product = {} AND pl.review_pool = {} AND c.email_status <> 'erased' "
+        "AND a.status IN ('planned', 'sent', 'clicked')", touch_id, product_id, pool)
     if not rows:
         return None
     return Match(rows[0]["customer"], rows[0]["id"], 1.0, "tracked-link token", rows[0]["account_owner"])
@@ -107,7 +113,8 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
     for _, item, review_id in new:
         platform = profiles[item["platform_key"]]
         touched.add(platform["id"])
-        match = await _from_token(item.get("ask_token") or "") or _by_identity(item, by_email, by_name)
+        match = (await _from_token(item.get("ask_token") or "", product.id, platform["review_pool"])
+                 or _by_identity(item, by_email, by_name))
         if match.confidence < MATCH_THRESHOLD:
             match.customer_id = match.ask_id = None
         if match.customer_id and match.ask_id is None:

@@ -199,6 +199,21 @@ class Router:
         self._planned = {o.profile_id: 0 for o in self.options}
         self._eligibility_cache: dict[tuple, tuple] = {}
 
+    def account_for(self, prior: dict[int, int]) -> None:
+        """Asks this campaign already routed in earlier runs (profile id → count). Rotation and
+        need continue from them: a campaign that runs every minute with a few candidates each
+        time still spreads its asks as one long run would."""
+        known = {pid: n for pid, n in prior.items() if pid in self._given}
+        total = sum(known.values())
+        weights = {o.profile_id: self._weight(o.platform_key) for o in self.options}
+        weight_sum = sum(weights.values())
+        for pid, n in known.items():
+            self._given[pid] += n
+            self._planned[pid] += n
+        if total and weight_sum:
+            for pid, weight in weights.items():
+                self._entitled[pid] += Fraction(total) * Fraction(weight) / Fraction(weight_sum)
+
     def _weight(self, key: str) -> float:
         return max(0.0, float((self.policy.weights or {}).get(key, 0.0)))
 

@@ -90,8 +90,9 @@ async def _candidates(campaign: Campaign) -> tuple[dict[int, int | None], str, i
         return {r["id"]: None for r in rows}, "one_off", campaign.signal_watermark
     rows = await Campaign.raw(
         "SELECT s.id, s.customer FROM signal s JOIN customer c ON c.id = s.customer "
-        "WHERE s.kind = {} AND s.id > {} AND c.product = {} ORDER BY s.id",
-        campaign.trigger_signal, campaign.signal_watermark, campaign.product)
+        "WHERE s.kind = {} AND s.id > {} AND c.product = {} AND s.created_at < now() - {}::interval "
+        "ORDER BY s.id", campaign.trigger_signal, campaign.signal_watermark, campaign.product,
+        SIGNAL_SETTLE)
     found: dict[int, int | None] = {}
     for row in rows:
         found.setdefault(row["customer"], row["id"])
@@ -101,8 +102,9 @@ async def _candidates(campaign: Campaign) -> tuple[dict[int, int | None], str, i
 
 async def _facts(ids: list[int], cooldown_days: int, campaign_id: int) -> tuple:
     customers = {r["id"]: r for r in await Campaign.raw(
-        "SELECT id, plan, country, locale, time_zone, customer_since, email_status, is_insider, "
-        "is_notable FROM customer WHERE id = ANY({}::int[])", ids)}
+        "SELECT c.id, c.plan, c.country, c.locale, c.time_zone, c.customer_since, c.is_insider, "
+        "c.is_notable, " + SUPPRESSION_BY_ADDRESS + " AS email_status "
+        "FROM customer c WHERE c.id = ANY({}::int[])", ids)}
     cooled = {r["customer"] for r in await Campaign.raw(
         "SELECT DISTINCT customer FROM ask WHERE customer = ANY({}::int[]) "
         "AND created_at > now() - make_interval(days => {})", ids, cooldown_days)}
@@ -132,8 +134,10 @@ class Sampler:
         if self.rule == "share":
             self.share = sampling["share"]
             self.seed = sampling.get("seed") or secrets.randbits(32)
-            self.rng = random.Random(self.seed)
-            self.record = {"rule": "share", "share": self.share, "seed": self.seed}
+            # A fixed seed must not give every run the same draw: the generator is keyed by
+            # the seed and the position reached, both recorded, so any run can be replayed.
+            self.rng = random.Random(f"{self.seed}:{counter}")
+            self.record = {"rule": "share", "share": self.share, "seed": self.seed, "start": counter}
         elif self.rule == "every_nth":
             self.n = sampling["n"]
             self.record = {"rule": "every_nth", "n": self.n, "start": counter}
@@ -142,6 +146,7 @@ class Sampler:
 
     def __call__(self, ids: list[int]) -> list[int]:
         if self.rule == "share":
+            self.counter += len(ids)
             return [cid for cid in ids if self.rng.random() < self.share]
         if self.rule == "every_nth":
             chosen = [cid for i, cid in enumerate(ids) if (self.counter + i) % self.n == 0]
@@ -150,6 +155,15 @@ class Sampler:
         return list(ids)
 
 
+# An address unsubscribed (or bounced) under any customer row — another product, or a contact
+# the CRM re-created — is suppressed for every row that shares it.
+SUPPRESSION_BY_ADDRESS = (
+    "CASE WHEN c.email_status <> 'ok' THEN c.email_status WHEN EXISTS (SELECT 1 FROM customer o "
+    "WHERE lower(o.email) = lower(c.email) AND o.email_status <> 'ok') THEN 'suppressed' "
+    "ELSE 'ok' END")
+# Signals are consumed only once this old, so a batch still committing is not skipped when
+# a later batch's ids are seen first (ids are allocated before commit).
+SIGNAL_SETTLE = dt.timedelta(minutes=2)
 CHUNK = 10_000  # customers per step: bounds memory, one set of fact queries per step
 
 
@@ -169,9 +183,7 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
         summary = RunSummary(run_id=None, candidates=len(ids))
         audience = campaign.audience or {}
         sampler = Sampler(campaign.sampling or {}, campaign.sampling_counter)
-        router = Router(await routing_options(campaign.product), routing_policy(campaign.routing),
-                        has_incentive=bool(campaign.incentive),
-                        seed=sampler.record.get("seed", 0))
+        router = await campaign_router(campaign, seed=sampler.record.get("seed", 0))
         await release_deferred(campaign, now)
         # The audit row first, so every ask can point at it as it is written.
         run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampler.record,
@@ -231,9 +243,15 @@ async def _plan_chunk(campaign: Campaign, ids: list[int], by_customer: dict, aud
         plans.append(base | {"status": status, "profile": decision.profile_id,
                              "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
     times = await _pace(campaign, [p for p in plans if p["status"] == "planned"], now, already)
+    kept = []
     for plan in plans:
+        if plan["status"] == "planned" and times.get(plan["customer"]) is None:
+            # The caps leave no slot within the pacing horizon: never send it at once instead.
+            summary.skipped["no_send_slot"] += 1
+            continue
         plan["planned_at"] = times.get(plan["customer"]) or now
-    return plans
+        kept.append(plan)
+    return kept
 
 
 def _skip_reason(facts: dict, cid: int, cooled: set, open_here: set) -> str | None:
@@ -250,10 +268,13 @@ def _skip_reason(facts: dict, cid: int, cooled: set, open_here: set) -> str | No
 
 async def planned_per_hour(campaign: Campaign, now: dt.datetime) -> Counter:
     """Asks this campaign already has in each coming hour: the caps count them."""
+    # From the start of the UTC day, so the daily cap counts earlier runs of the same day; every
+    # ask that went or will go out counts, whatever happened to it since.
     return Counter({r["hour"]: r["n"] for r in await Campaign.raw(
         "SELECT date_trunc('hour', planned_at) AS hour, count(*) AS n FROM ask "
-        "WHERE campaign = {} AND planned_at >= date_trunc('hour', {}::timestamptz) "
-        "AND status IN ('planned', 'sent') GROUP BY 1", campaign.id, now)})
+        "WHERE campaign = {} AND planned_at >= date_trunc('day', {}::timestamptz AT TIME ZONE 'UTC') "
+        "AT TIME ZONE 'UTC' AND status NOT IN ('held', 'deferred', 'cancelled') GROUP BY 1",
+        campaign.id, now)})
 
 
 async def _pace(campaign: Campaign, plans: list[dict], now: dt.datetime,
@@ -281,7 +302,19 @@ def follow_up_config(campaign: Campaign) -> dict:
 
 
 
-async def _plan_existing(campaign: Campaign, asks: list[dict], now: dt.datetime) -> tuple[int, Counter]:
+async def campaign_router(campaign: Campaign, seed: int) -> Router:
+    """A router for this campaign that continues from the asks it already routed."""
+    router = Router(await routing_options(campaign.product), routing_policy(campaign.routing),
+                    has_incentive=bool(campaign.incentive), seed=seed)
+    prior = await Campaign.raw("SELECT profile, count(*) AS n FROM ask WHERE campaign = {} AND "
+                               "profile IS NOT NULL AND status <> 'cancelled' GROUP BY profile",
+                               campaign.id)
+    router.account_for({r["profile"]: r["n"] for r in prior})
+    return router
+
+
+async def _plan_existing(campaign: Campaign, asks: list[dict], now: dt.datetime, *,
+                         hold_notables: bool = False) -> tuple[int, Counter]:
     """Route and pace asks that already exist (held then approved, or deferred then released)."""
     from models.asks import promote_asks
 
@@ -289,24 +322,35 @@ async def _plan_existing(campaign: Campaign, asks: list[dict], now: dt.datetime)
         return 0, Counter()
     ids = [a["customer"] for a in asks]
     customers, _, _, _, pools = await _facts(ids, campaign.cooldown_days, campaign.id)
-    router = Router(await routing_options(campaign.product), routing_policy(campaign.routing),
-                    has_incentive=bool(campaign.incentive), seed=campaign.id)
+    router = await campaign_router(campaign, seed=campaign.id)
     routed, skipped = [], Counter()
     for ask in asks:
         facts = customers[ask["customer"]]
         if facts["email_status"] != "ok":
             skipped["suppressed"] += 1
             continue
+        if facts["is_insider"]:
+            skipped["insider"] += 1
+            continue
         decision = router.route(CustomerFacts(ask["customer"], facts["country"],
                                               frozenset(pools.get(ask["customer"], ()))))
         if decision.profile_id is None:
             skipped["no_platform"] += 1
             continue
+        # Released from deferral, a notable customer still waits for a human's approval.
+        status = "held" if hold_notables and facts["is_notable"] else "planned"
         routed.append({"id": ask["id"], "customer": ask["customer"], "profile": decision.profile_id,
-                       "routing_reason": decision.reason, "time_zone": facts["time_zone"]})
-    times = await _pace(campaign, routed, now)
-    promotions = [{"id": r["id"], "profile": r["profile"], "routing_reason": r["routing_reason"],
-                   "planned_at": times.get(r["customer"]) or now} for r in routed]
+                       "routing_reason": decision.reason, "time_zone": facts["time_zone"],
+                       "status": status})
+    times = await _pace(campaign, [r for r in routed if r["status"] == "planned"], now)
+    promotions = []
+    for r in routed:
+        if r["status"] == "planned" and times.get(r["customer"]) is None:
+            skipped["no_send_slot"] += 1
+            continue
+        promotions.append({"id": r["id"], "profile": r["profile"], "status": r["status"],
+                           "routing_reason": r["routing_reason"],
+                           "planned_at": times.get(r["customer"]) or now})
     return await promote_asks(promotions), skipped
 
 
@@ -317,7 +361,7 @@ async def release_deferred(campaign: Campaign, now: dt.datetime) -> int:
         "EXISTS (SELECT 1 FROM (SELECT DISTINCT ON (customer) kind FROM signal s WHERE s.customer = "
         "a.customer AND kind IN ('escalation_opened', 'escalation_closed') ORDER BY customer, "
         "occurred_at DESC, id DESC) last WHERE last.kind = 'escalation_opened')", campaign.id)
-    planned, _ = await _plan_existing(campaign, rows, now)
+    planned, _ = await _plan_existing(campaign, rows, now, hold_notables=True)
     return planned
 
 

@@ -33,6 +33,7 @@ SENDABLE_ASK_STATUSES = ("planned", "sent")
 class Claim:
     touch_id: int
     message: Message | None = None
+    attempts: int = 0
     rendered: RenderedMessage | None = None  # kept on the touch for audit, sent or failed
     skipped: str | None = None  # why nothing is to be sent
     not_before: dt.datetime | None = None
@@ -44,6 +45,10 @@ _ROW = """t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
           k.status AS campaign_status, k.templates, k.incentive, k.product,
           s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
           p.review_url, pl.name AS platform_name, pr.name AS product_name"""
+# Suppressed under any row sharing the address counts (see models/selection.py).
+ADDRESS_STATUS = ("CASE WHEN c.email_status <> 'ok' THEN c.email_status WHEN EXISTS (SELECT 1 FROM "
+                  "customer o WHERE lower(o.email) = lower(c.email) AND o.email_status <> 'ok') "
+                  "THEN 'suppressed' ELSE 'ok' END")
 _JOINS = """ask a JOIN customer c ON c.id = a.customer
           JOIN campaign k ON k.id = a.campaign LEFT JOIN sender s ON s.id = k.sender
           JOIN platform_profile p ON p.id = a.profile
@@ -59,18 +64,23 @@ async def claim_touch(touch_id: int, now: dt.datetime | None = None) -> Claim:
             FROM {_JOINS}
             WHERE t.id = {{}} AND a.id = t.ask AND t.status = 'scheduled' AND t.scheduled_at <= {{}}
               AND c.email_status = 'ok' AND a.status IN ('planned', 'sent') AND k.status = 'active'
-            RETURNING {_ROW}""", now, touch_id, now)
+              AND NOT EXISTS (SELECT 1 FROM customer o WHERE lower(o.email) = lower(c.email)
+                              AND o.email_status <> 'ok')
+              AND t.attempts < {{}}
+            RETURNING {_ROW}""", now, touch_id, now, MAX_ATTEMPTS)
     if rows:
         message, rendered = compose(rows[0])
-        return Claim(touch_id, message=message, rendered=rendered)
+        # RETURNING gives the row as updated: attempts already counts this one.
+        return Claim(touch_id, message=message, rendered=rendered, attempts=rows[0]["attempts"])
     return await _claim_carefully(touch_id, now)
 
 
 async def _claim_carefully(touch_id: int, now: dt.datetime) -> Claim:
     async with Ask._meta.db.transaction():
         rows = await Ask.raw(
-            f"SELECT {_ROW} FROM ask_touch t JOIN {_JOINS} ON a.id = t.ask "
-            "WHERE t.id = {} FOR UPDATE OF t, a", touch_id)
+            f"SELECT {_ROW.replace('c.email_status', ADDRESS_STATUS + ' AS email_status')} "
+            f"FROM ask_touch t JOIN {_JOINS} ON a.id = t.ask WHERE t.id = {{}} FOR UPDATE OF t, a",
+            touch_id)
         if not rows:
             return Claim(touch_id, skipped="missing")
         row = rows[0]
@@ -80,6 +90,9 @@ async def _claim_carefully(touch_id: int, now: dt.datetime) -> Claim:
         # a live worker, an old one was abandoned by a dead worker and is taken over.
         if row["status"] == "sending" and row["scheduled_at"] > now - CLAIM_TIMEOUT:
             return Claim(touch_id, skipped="being sent")
+        if row["attempts"] >= MAX_ATTEMPTS:
+            await _set_touch(touch_id, "failed", f"gave up after {row['attempts']} attempts")
+            return Claim(touch_id, skipped="too many attempts")
         if row["email_status"] != "ok":
             status = "unsubscribed" if row["email_status"] == "unsubscribed" else "cancelled"
             await cancel_open_asks(customer_id=row["customer_id"], reason="suppressed", status=status)
@@ -95,7 +108,7 @@ async def _claim_carefully(touch_id: int, now: dt.datetime) -> Claim:
         message, rendered = compose(row)
         await AskTouch.raw("UPDATE ask_touch SET status = 'sending', attempts = attempts + 1, "
                            "scheduled_at = {} WHERE id = {}", now, touch_id)
-        return Claim(touch_id, message=message, rendered=rendered)
+        return Claim(touch_id, message=message, rendered=rendered, attempts=row["attempts"] + 1)
 
 
 def compose(row: dict) -> tuple[Message, RenderedMessage]:
@@ -166,14 +179,17 @@ async def mark_sent(touch_id: int, rendered: RenderedMessage, now: dt.datetime |
 
 
 async def mark_failed(touch_id: int, reason: str, *, final: bool,
-                      rendered: RenderedMessage | None = None) -> None:
-    """A transient failure puts the touch back in the queue; the last one fails it, with reason."""
+                      rendered: RenderedMessage | None = None,
+                      retry_at: dt.datetime | None = None) -> None:
+    """A transient failure puts the touch back in the queue, due again at `retry_at` (the
+    dispatcher picks it up then: that is the backoff); the last one fails it, with reason."""
     status = "failed" if final else "scheduled"
     await AskTouch.raw("UPDATE ask_touch SET status = {}, failure_reason = {}, "
+                       "scheduled_at = coalesce({}, scheduled_at), "
                        "subject = coalesce({}, subject), body_text = coalesce({}, body_text), "
                        "body_html = coalesce({}, body_html) WHERE id = {} AND status = 'sending'",
-                       status, reason[:500], rendered and rendered.subject, rendered and rendered.text,
-                       rendered and rendered.html, touch_id)
+                       status, reason[:500], retry_at, rendered and rendered.subject,
+                       rendered and rendered.text, rendered and rendered.html, touch_id)
 
 
 async def due_touches(now: dt.datetime, limit: int = 1000) -> list[dict]:

@@ -65,9 +65,12 @@ async def unsubscribe(touch_id: int, now: dt.datetime | None = None) -> bool:
                              "WHERE t.id = {}", touch_id)
         if not rows:
             return False
-        customer_id = rows[0]["customer"]
-        await Customer.raw(
+        # The address is what unsubscribed: every customer row sharing it (other products, a
+        # contact the CRM re-created) is suppressed, and all their open asks close.
+        rows = await Customer.raw(
             "UPDATE customer SET email_status = 'unsubscribed', suppressed_at = coalesce(suppressed_at, {}), "
-            "updated_at = now() WHERE id = {} AND email_status IN ('ok', 'unsubscribed')", now, customer_id)
-        await cancel_open_asks(customer_id=customer_id, reason="unsubscribed", status="unsubscribed")
+            "updated_at = now() WHERE lower(email) = (SELECT lower(email) FROM customer WHERE id = {}) "
+            "AND email_status IN ('ok', 'unsubscribed') RETURNING id", now, rows[0]["customer"])
+        for row in rows:
+            await cancel_open_asks(customer_id=row["id"], reason="unsubscribed", status="unsubscribed")
     return True

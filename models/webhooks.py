@@ -36,7 +36,8 @@ async def verify(prefix: str | None, signature: str | None, body: bytes, scope: 
     if not prefix or not signature:
         return Verdict(None, "Send X-Plaudit-Token and X-Plaudit-Signature.")
     parts = dict(p.split("=", 1) for p in signature.split(",") if "=" in p)
-    if not parts.get("t", "").isdigit() or "v1" not in parts:
+    if not (parts.get("t", "").isascii() and parts.get("t", "").isdigit()) or "v1" not in parts \
+            or not parts["v1"].isascii():
         return Verdict(None, "Malformed signature header.")
     if abs(now - int(parts["t"])) > TOLERANCE_SECONDS:
         return Verdict(None, "Signature timestamp outside the 5-minute window (replay?).")

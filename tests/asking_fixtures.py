@@ -49,6 +49,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@pytest.fixture(autouse=True)
+def signals_settle_at_once(monkeypatch, request):
+    """Campaign runs wait for signals to settle (a batch still committing must not be
+    skipped); tests record and run at once, except the test of that rule."""
+    if "keep_signal_settle" not in request.keywords:
+        from models import selection
+
+        monkeypatch.setattr(selection, "SIGNAL_SETTLE", dt.timedelta(0))
+
+
 @pytest.fixture
 def smtp_sink(monkeypatch):
     sink = Sink()

@@ -4,7 +4,7 @@ import datetime as dt
 
 from models.actors import SYSTEM
 from models.asks import Ask
-from models.campaigns import SelectionRun, save_campaign, transition
+from models.campaigns import Campaign, SelectionRun, save_campaign, transition
 from models.customers import Customer
 from models.selection import run_campaign
 from models.signals import record_signals
@@ -89,12 +89,17 @@ async def test_sampling_share_records_its_seed_and_is_reproducible(world, produc
     await renew(product, "us1", "us2", "fr1", "gb1")
     summary = await run_campaign(campaign.id)
     run = await SelectionRun.objects().get(SelectionRun.id == summary.run_id).output(load_json=True)
-    assert run.sampling == {"rule": "share", "share": 0.5, "seed": 1234}
+    assert run.sampling == {"rule": "share", "share": 0.5, "seed": 1234, "start": 0}
     import random
 
-    rng = random.Random(1234)
+    rng = random.Random("1234:0")  # the recorded seed and position replay the draw
     expected = sum(1 for _ in range(4) if rng.random() < 0.5)
     assert summary.selected == expected
+    # The next run continues the sequence instead of repeating the same draw.
+    await renew(product, "us1", "us2", "fr1", "gb1", start=10)
+    second = await run_campaign(campaign.id)
+    run2 = await SelectionRun.objects().get(SelectionRun.id == second.run_id).output(load_json=True)
+    assert run2.sampling["start"] == 4
 
 
 async def test_routing_respects_platform_rules_and_explains_itself(world, product):
@@ -151,3 +156,66 @@ async def test_chunked_runs_keep_the_pacing_caps_and_the_audit_whole(world, prod
     assert len(hours) == len(set(hours)) == 4  # one per hour, across chunks
     run = await SelectionRun.objects().get(SelectionRun.id == summary.run_id)
     assert (run.candidates, run.selected, run.planned) == (6, 6, 4)
+
+
+async def test_review_fixes_overflow_notables_daily_cap_rotation_and_addresses(world, product):
+    """Regressions found in review: pacing overflow, notable release, daily cap across runs,
+    weighted rotation across runs, suppression by address."""
+    from models.customers import upsert_customers
+    from models.selection import release_deferred
+
+    # Overflow: one ask a day at most; the second customer gets no slot today… nor sent at once.
+    campaign = await activate(await make_campaign(world, name="Tight", pacing={
+        "max_per_hour": 1, "max_per_day": 1, "business_hours": [0, 24],
+        "business_days": list(range(7)), "jitter_minutes": 0}))
+    await renew(product, "us1", "us2")
+    first = await run_campaign(campaign.id)
+    times = sorted(a["planned_at"] for a in await Ask.select(Ask.planned_at).where(
+        Ask.campaign == campaign.id))
+    assert first.planned == 2 and times[0].date() != times[1].date()  # one a day, none at once
+    # A later run the same day still respects the daily cap.
+    await renew(product, "fr1", start=20)
+    await run_campaign(campaign.id)
+    days = [a["planned_at"].date() for a in await Ask.select(Ask.planned_at).where(
+        Ask.campaign == campaign.id)]
+    assert len(days) == len(set(days)) == 3
+
+    # A notable customer deferred for an escalation is held, not planned, once it closes.
+    other = await activate(await make_campaign(world, name="Notables", trigger_signal="upgraded"))
+    await record_signals(SYSTEM, product.id, [{
+        "source": "hd", "event_id": "esc-n", "customer_external_id": "notable",
+        "kind": "escalation_opened", "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(days=2)}])
+    await renew(product, "notable", kind="upgraded")
+    await run_campaign(other.id)
+    await record_signals(SYSTEM, product.id, [{
+        "source": "hd", "event_id": "esc-n-closed", "customer_external_id": "notable",
+        "kind": "escalation_closed", "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(days=1)}])
+    campaign_row = await Campaign.objects().get(Campaign.id == other.id).output(load_json=True)
+    await release_deferred(campaign_row, dt.datetime.now(dt.UTC))
+    status = (await Ask.select(Ask.status).where(Ask.campaign == other.id))[0]["status"]
+    assert status == "held"
+
+    # Weighted rotation continues across runs of one customer each.
+    rotating = await activate(await make_campaign(world, name="Rotate", trigger_signal="ticket_resolved",
+                                                  cooldown_days=0,
+                                                  routing={"strategy": "weighted",
+                                                           "weights": {"g2": 1, "capterra": 1}}))
+    await upsert_customers(SYSTEM, product.id, [
+        {"external_id": f"r{i}", "email": f"r{i}@client.example", "country": "US"} for i in range(4)])
+    for i in range(4):
+        await renew(product, f"r{i}", kind="ticket_resolved", start=100 + i)
+        await run_campaign(rotating.id)
+    platforms = [a["p"] for a in await Ask.select(Ask.profile.platform.key.as_alias("p")).where(
+        Ask.campaign == rotating.id)]
+    assert sorted(platforms) == ["capterra", "capterra", "g2", "g2"]
+
+    # Unsubscribed under one row, the address is suppressed under every row that shares it.
+    await Customer.update({Customer.email_status: "unsubscribed",
+                           Customer.suppressed_at: dt.datetime.now(dt.UTC)}).where(
+        Customer.external_id == "gb1")
+    await upsert_customers(SYSTEM, product.id, [{"external_id": "gb1-again",
+                                                 "email": "GB1@client.example", "country": "GB"}])
+    last = await activate(await make_campaign(world, name="Again", trigger_signal="ticket_resolved"))
+    await renew(product, "gb1-again", kind="ticket_resolved", start=200)
+    summary = await run_campaign(last.id)
+    assert dict(summary.skipped) == {"suppressed": 1}

@@ -95,9 +95,19 @@ async def test_unreachable_smtp_retries_then_fails_with_its_reason(world, monkey
         await send_touch({"job_try": 1}, touch_id)
     touch = await first_touch("us1")
     assert touch["status"] == "scheduled" and "Connect" in touch["failure_reason"]
-    assert await send_touch({"job_try": 5}, touch_id) == f"failed: {touch['failure_reason']}" or \
-        (await first_touch("us1"))["status"] == "failed"
-    assert (await first_touch("us1"))["status"] == "failed"
+    assert touch["scheduled_at"] > dt.datetime.now(dt.UTC)  # backoff: not due again at once
+    assert await send_touch({"job_try": 1}, touch_id) == "skipped: not due"
+    outcomes = []
+    for _ in range(4):  # whichever job runs it, the touch's own attempts count
+        await AskTouch.update({AskTouch.scheduled_at: dt.datetime.now(dt.UTC)}).where(
+            AskTouch.id == touch_id)
+        try:
+            outcomes.append(await send_touch({"job_try": 1}, touch_id))
+        except Retry:
+            outcomes.append("retry")
+    touch = await first_touch("us1")
+    assert outcomes == ["retry", "retry", "retry", f"failed: {touch['failure_reason']}"]
+    assert touch["status"] == "failed" and touch["attempts"] == 5
 
 
 async def test_clicks_redirect_only_to_the_stored_url_and_stop_follow_ups(world, smtp_sink, http):
@@ -183,3 +193,18 @@ async def test_funnel_keeps_campaigns_with_the_same_name_apart(world):
     rows = await funnel("campaign")
     assert [(r.key, r.selected) for r in rows] == [
         (f"Renewals (#{first.id})", 1), (f"Renewals (#{second.id})", 1)]
+
+
+async def test_unsubscribe_suppresses_the_address_everywhere_and_odd_tokens_are_404(world, smtp_sink,
+                                                                                    http, other_product):
+    from models.customers import upsert_customers
+
+    await upsert_customers(SYSTEM, other_product.id, [{"external_id": "x", "email": "US1@client.example"}])
+    await planned_world(world, "us1")
+    touch = await first_touch("us1")
+    await http.post(f"/u/{make_token('unsubscribe', touch['id'])}")
+    statuses = [r["email_status"] for r in await Customer.select(Customer.email_status).where(
+        Customer.email.ilike("us1@client.example"))]
+    assert statuses == ["unsubscribed", "unsubscribed"]
+    for odd in ("²³.abc", f"{touch['id']}.ÿÿ", "..", "1"):
+        assert (await http.get(f"/r/{odd}")).status_code == 404

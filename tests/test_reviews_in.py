@@ -174,3 +174,31 @@ async def test_ratings_by_month_and_themes_over_time(client, world):
     praise = {t["theme"]: t["reviews"] for t in this_month if t["kind"] == "praise"}
     asks = {t["theme"]: t["reviews"] for t in this_month if t["kind"] == "ask"}
     assert praise.get("customer support") == 2 and asks.get("price") == 1
+
+
+async def test_a_token_from_another_product_links_nothing(client, world, other_product, smtp_sink):
+    from jobs.asks import send_touch
+    from models.links import make_token
+    from models.selection import run_campaign
+    from models.signals import record_signals
+    from tests.asking_fixtures import activate, make_campaign
+
+    campaign = await activate(await make_campaign(world, routing={"strategy": "fixed", "fixed": "g2"}))
+    await record_signals(SYSTEM, world["product"].id, [{
+        "source": "b", "event_id": "r-us1", "customer_external_id": "us1", "kind": "renewed",
+        "occurred_at": dt.datetime.now(dt.UTC)}])
+    await run_campaign(campaign.id)
+    await AskTouch.update({AskTouch.scheduled_at: dt.datetime.now(dt.UTC)}, force=True)
+    touch = (await AskTouch.select(AskTouch.id))[0]["id"]
+    await send_touch({"job_try": 1}, touch)
+    from models.platforms import PlatformProfile, ReviewPlatform
+
+    g2 = (await ReviewPlatform.select(ReviewPlatform.id).where(ReviewPlatform.key == "g2"))[0]["id"]
+    await PlatformProfile.insert(PlatformProfile(product=other_product.id, platform=g2,
+                                                 profile_url="https://g2.example/o",
+                                                 review_url="https://g2.example/o/w"))
+    await client.data(IMPORT, {"p": other_product.id, "skip": False, "r": [
+        review("x-1", "g2", 5, askToken=make_token("click", touch))]})
+    row = (await Review.select(Review.customer, Review.ask))[0]
+    assert row == {"customer": None, "ask": None}
+    assert (await Ask.select(Ask.status))[0]["status"] == "sent"
