@@ -335,6 +335,11 @@ async def build_world(args) -> World:
             if result.errors or result.count("CREATED") != len(signals[lo:lo + args.batch]):
                 raise BenchError(f"record_signals: {result.errors[:3]}")
         timings["record_signals"] = time.perf_counter() - t0
+        # Campaign runs only use signals that have settled (models.selection.SIGNAL_SETTLE);
+        # these were pushed "earlier", as in production where runs follow the partner's pushes.
+        from models.signals import Signal
+
+        await Signal.raw("UPDATE signal SET created_at = created_at - interval '1 hour'")
         log(f"{len(signals):,} signals recorded in {timings['record_signals']:.1f} s")
         kinds: dict[str, int] = {}
         for s in signals:

@@ -103,8 +103,15 @@ async def _candidates(campaign: Campaign) -> tuple[dict[int, int | None], str, i
 async def _facts(ids: list[int], cooldown_days: int, campaign_id: int) -> tuple:
     customers = {r["id"]: r for r in await Campaign.raw(
         "SELECT c.id, c.plan, c.country, c.locale, c.time_zone, c.customer_since, c.is_insider, "
-        "c.is_notable, " + SUPPRESSION_BY_ADDRESS + " AS email_status "
+        "c.is_notable, c.email_status, lower(c.email) AS address "
         "FROM customer c WHERE c.id = ANY({}::int[])", ids)}
+    # Suppression is by address: one set of suppressed addresses (small) instead of a lookup per
+    # customer; a row whose address is suppressed elsewhere reads as 'suppressed'.
+    suppressed = {r["address"] for r in await Campaign.raw(
+        "SELECT DISTINCT lower(email) AS address FROM customer WHERE email_status <> 'ok'")}
+    for facts in customers.values():
+        if facts["email_status"] == "ok" and facts["address"] in suppressed:
+            facts["email_status"] = "suppressed"
     cooled = {r["customer"] for r in await Campaign.raw(
         "SELECT DISTINCT customer FROM ask WHERE customer = ANY({}::int[]) "
         "AND created_at > now() - make_interval(days => {})", ids, cooldown_days)}
@@ -155,12 +162,6 @@ class Sampler:
         return list(ids)
 
 
-# An address unsubscribed (or bounced) under any customer row — another product, or a contact
-# the CRM re-created — is suppressed for every row that shares it.
-SUPPRESSION_BY_ADDRESS = (
-    "CASE WHEN c.email_status <> 'ok' THEN c.email_status WHEN EXISTS (SELECT 1 FROM customer o "
-    "WHERE lower(o.email) = lower(c.email) AND o.email_status <> 'ok') THEN 'suppressed' "
-    "ELSE 'ok' END")
 # Signals are consumed only once this old, so a batch still committing is not skipped when
 # a later batch's ids are seen first (ids are allocated before commit).
 SIGNAL_SETTLE = dt.timedelta(minutes=2)
