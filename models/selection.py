@@ -89,13 +89,16 @@ async def _candidates(campaign: Campaign) -> tuple[dict[int, int | None], str, i
                                   campaign.product)
         return {r["id"]: None for r in rows}, "one_off", campaign.signal_watermark
     rows = await Campaign.raw(
-        "SELECT s.id, s.customer FROM signal s JOIN customer c ON c.id = s.customer "
+        "SELECT s.id, s.customer, s.occurred_at FROM signal s JOIN customer c ON c.id = s.customer "
         "WHERE s.kind = {} AND s.id > {} AND c.product = {} AND s.created_at < now() - {}::interval "
         "ORDER BY s.id", campaign.trigger_signal, campaign.signal_watermark, campaign.product,
         SIGNAL_SETTLE)
+    # The watermark moves past stale signals too; they are simply not candidates.
+    fresh_after = dt.datetime.now(dt.UTC) - SIGNAL_MAX_AGE
     found: dict[int, int | None] = {}
     for row in rows:
-        found.setdefault(row["customer"], row["id"])
+        if row["occurred_at"] >= fresh_after:
+            found.setdefault(row["customer"], row["id"])
     watermark = rows[-1]["id"] if rows else campaign.signal_watermark
     return found, f"signal:{campaign.trigger_signal}", watermark
 
@@ -113,8 +116,10 @@ async def _facts(ids: list[int], cooldown_days: int, campaign_id: int) -> tuple:
         if facts["email_status"] == "ok" and facts["address"] in suppressed:
             facts["email_status"] = "suppressed"
     cooled = {r["customer"] for r in await Campaign.raw(
-        "SELECT DISTINCT customer FROM ask WHERE customer = ANY({}::int[]) "
-        "AND created_at > now() - make_interval(days => {})", ids, cooldown_days)}
+        "SELECT DISTINCT customer FROM ask a WHERE customer = ANY({}::int[]) "
+        "AND created_at > now() - make_interval(days => {}) AND (status <> 'cancelled' OR EXISTS "
+        "(SELECT 1 FROM ask_touch t WHERE t.ask = a.id AND t.status = 'sent'))",
+        ids, cooldown_days)}  # an ask cancelled before anything went out asked nobody
     open_here = {r["customer"] for r in await Campaign.raw(
         "SELECT customer FROM ask WHERE campaign = {} AND customer = ANY({}::int[]) "
         "AND status IN ('held', 'deferred', 'planned', 'sent', 'clicked')", campaign_id, ids)}
@@ -165,6 +170,9 @@ class Sampler:
 # Signals are consumed only once this old, so a batch still committing is not skipped when
 # a later batch's ids are seen first (ids are allocated before commit).
 SIGNAL_SETTLE = dt.timedelta(minutes=2)
+# A signal is a moment to ask only while it is recent: a partner backfilling last year's
+# renewals must not trigger asks "because you renewed".
+SIGNAL_MAX_AGE = dt.timedelta(days=30)
 CHUNK = 10_000  # customers per step: bounds memory, one set of fact queries per step
 
 

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from models.actors import SYSTEM
 from models.asks import Ask
 from models.campaigns import Campaign, SelectionRun, save_campaign, transition
@@ -219,3 +221,32 @@ async def test_review_fixes_overflow_notables_daily_cap_rotation_and_addresses(w
     await renew(product, "gb1-again", kind="ticket_resolved", start=200)
     summary = await run_campaign(last.id)
     assert dict(summary.skipped) == {"suppressed": 1}
+
+
+async def test_stale_signals_and_unsent_cancelled_asks_do_not_count(world, product):
+    from models.asks import cancel_open_asks
+
+    campaign = await activate(await make_campaign(world, name="Fresh only"))
+    await record_signals(SYSTEM, product.id, [{
+        "source": "billing", "event_id": "old-renewal", "customer_external_id": "us1", "kind": "renewed",
+        "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(days=400)}])  # a backfill
+    assert (await run_campaign(campaign.id)).candidates == 0
+    await renew(product, "us2", start=50)
+    assert (await run_campaign(campaign.id)).planned == 1
+    # Finished before anything was sent: us2 was never asked, so no cool-down elsewhere.
+    await cancel_open_asks(campaign_id=campaign.id, reason="test")
+    other = await activate(await make_campaign(world, name="Other", trigger_signal="upgraded"))
+    await renew(product, "us2", kind="upgraded", start=60)
+    assert (await run_campaign(other.id)).planned == 1
+
+
+@pytest.mark.keep_signal_settle
+async def test_signals_wait_to_settle_before_a_run_uses_them(world, product):
+    campaign = await activate(await make_campaign(world, name="Settle"))
+    await renew(product, "us1")
+    assert (await run_campaign(campaign.id)).candidates == 0  # just pushed: not yet
+    from models.signals import Signal
+
+    await Signal.update({Signal.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)},
+                        force=True)
+    assert (await run_campaign(campaign.id)).candidates == 1
