@@ -150,16 +150,6 @@ TITLES = ("CTO", "Head of Finance", "Engineering Manager", "Operations Lead", "F
           "Product Manager", "IT Director", "Accountant")
 PLANS = (("starter", 50), ("growth", 35), ("enterprise", 15))
 
-EN = {"subject": "Could you review {{ product }} on {{ platform }}?",
-      "body": "Hi {{ first_name }}, thank you for being our customer.\n\n"
-              "Could you spare 3 minutes to review {{ product }} on {{ platform }}? "
-              "It would mean a lot because your review helps other teams choose.\n\n"
-              "{{ review_link }}\n\nThanks again,\n{{ sender_name }}, {{ sender_title }}"}
-FR = {"subject": "Votre avis sur {{ product }} ?",
-      "body": "Bonjour {{ first_name }}, merci d'être notre client.\n\n"
-              "Pourriez-vous prendre 3 minutes pour évaluer {{ product }} sur {{ platform }} ? "
-              "Cela compte beaucoup pour nous parce que votre avis aide d'autres équipes.\n\n"
-              "{{ review_link }}\n\nMerci encore,\n{{ sender_name }}, {{ sender_title }}"}
 # Business hours in each recipient's own time zone, Monday to Friday: what a real campaign uses.
 PACING = {"max_per_hour": 2000, "max_per_day": 20000, "business_hours": [9, 17],
           "business_days": [0, 1, 2, 3, 4], "jitter_minutes": 20}
@@ -225,6 +215,7 @@ async def build_world(args) -> World:
     from models.campaigns import save_campaign, transition
     from models.customers import upsert_customers
     from models.database import close_pool, start_pool
+    from models.demo import DEMO_TEMPLATES  # the reviewed EN/FR wording, not a copy
     from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
     from models.products import create_product
     from models.senders import save_sender
@@ -265,7 +256,7 @@ async def build_world(args) -> World:
             outcome = await save_campaign(SYSTEM, None, {
                 "product": product.id, "name": name, "trigger_kind": "signal",
                 "trigger_signal": trigger, "channel": "email", "sender": sender.id,
-                "templates": {"en": EN, "fr": FR}, "routing": {"strategy": "need"},
+                "templates": DEMO_TEMPLATES, "routing": {"strategy": "need"},
                 "audience": AUDIENCE, "pacing": PACING,
                 "follow_up": {"count": 1, "after_days": 5}, "cooldown_days": 90})
             if not outcome.ok:

@@ -45,7 +45,8 @@ _ROW = """t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
           k.status AS campaign_status, k.templates, k.incentive, k.product,
           s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
           p.review_url, pl.name AS platform_name, pr.name AS product_name"""
-# Suppressed under any row sharing the address counts (see models/selection.py).
+# Suppression is by address: a row suppressed elsewhere under the same email counts too
+# (selection applies the same rule from one set of suppressed addresses per chunk).
 ADDRESS_STATUS = ("CASE WHEN c.email_status <> 'ok' THEN c.email_status WHEN EXISTS (SELECT 1 FROM "
                   "customer o WHERE lower(o.email) = lower(c.email) AND o.email_status <> 'ok') "
                   "THEN 'suppressed' ELSE 'ok' END")
