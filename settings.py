@@ -34,6 +34,8 @@ class Settings:
     graphql_max_depth: int
     graphql_max_aliases: int
     graphql_max_tokens: int
+    mail_from: str
+    cors_origins: tuple[str, ...]
 
 
 def load() -> Settings:
@@ -53,6 +55,11 @@ def load() -> Settings:
         graphql_max_depth=int(_env("GRAPHQL_MAX_DEPTH", "10")),
         graphql_max_aliases=int(_env("GRAPHQL_MAX_ALIASES", "15")),
         graphql_max_tokens=int(_env("GRAPHQL_MAX_TOKENS", "2000")),
+        # Consent requests come from the campaign's sender when there is one, else from here.
+        mail_from=_env("PLAUDIT_MAIL_FROM", "Plaudit <no-reply@plaudit.localhost>"),
+        # Web sites allowed to call the showcase from a browser (comma-separated origins).
+        cors_origins=tuple(o.strip().rstrip("/") for o in _env("PLAUDIT_CORS_ORIGINS", "").split(",")
+                           if o.strip()),
     )
 
 

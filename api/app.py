@@ -15,9 +15,14 @@ from litestar.types import Receive, Scope, Send
 from strawberry.litestar import make_graphql_controller
 
 import settings
+from api.consent import ROUTES as consent_routes
 from api.context import context_getter
+from api.demo_page import ROUTES as demo_routes
 from api.links import ROUTES as link_routes
 from api.schema import schema
+from api.showcase_cache import ShowcaseCache
+from api.showcase_http import showcase_cache_middleware
+from api.social_cards import ROUTES as card_routes
 from api.webhooks import receive_reviews
 
 log = logging.getLogger("plaudit.api")
@@ -37,6 +42,8 @@ def graphql_controller() -> type:
         dependencies = {**base.dependencies,
                         "response": Provide(_fresh_response, sync_to_thread=False)}
 
+        middleware = [showcase_cache_middleware]
+
         def encode_json(self, data: object) -> bytes:
             return msgspec.json.encode(data)
 
@@ -54,16 +61,20 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
         if manage_pool:
             await start_pool(min_size=2, max_size=pool_size)
         app.state.relay = None
+        await app.state.showcase_cache.start()
         redis = None
         if with_queue and settings.SETTINGS.redis_url:
+            from jobs import outbox
             from jobs.outbox import Relay
             from jobs.redis import connect
 
             redis = await connect()
             app.state.relay = Relay(redis, settings.SETTINGS.queue_name)
+            outbox.ACTIVE_RELAY = app.state.relay
         try:
             yield
         finally:
+            await app.state.showcase_cache.stop()
             if redis is not None:
                 await redis.aclose()
             if manage_pool:
@@ -103,8 +114,23 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
 
     graphql = graphql_controller()
     app = Litestar(
-        route_handlers=[graphql, admin, healthz, readyz, receive_reviews, *link_routes],
+        route_handlers=[graphql, admin, healthz, readyz, receive_reviews, *link_routes,
+                        *consent_routes, *card_routes, *demo_routes],
         lifespan=[lifespan],
         debug=False,
+        cors_config=cors_config(),
     )
+    app.state.showcase_cache = ShowcaseCache(settings.SETTINGS.database_url)
     return app
+
+
+def cors_config():
+    """Browsers may call the API (the showcase) from the configured web sites only."""
+    from litestar.config.cors import CORSConfig
+
+    origins = list(settings.SETTINGS.cors_origins)
+    if not origins:
+        return None
+    return CORSConfig(allow_origins=origins, allow_methods=["GET", "POST", "OPTIONS"],
+                      allow_headers=["Authorization", "Content-Type", "If-None-Match"],
+                      expose_headers=["ETag"], allow_credentials=False, max_age=600)

@@ -54,3 +54,9 @@ class Loaders:
     @cached_property
     def latest_snapshot(self) -> DataLoader:
         return DataLoader(_by_id(latest_snapshots_for))
+
+    @cached_property
+    def quote_consents(self) -> DataLoader:
+        from models.quotes import consents_for
+
+        return DataLoader(_by_id(consents_for))

@@ -25,18 +25,20 @@ from api.customers import CustomerMutations, CustomerQueries
 from api.execution import FastLeafExecutionContext
 from api.platforms import PlatformMutations, PlatformQueries
 from api.products import ProductMutations, ProductQueries
+from api.quotes import QuoteMutations, QuoteQueries
 from api.relay import ArgumentError
 from api.reviews import ReviewMutations, ReviewQueries
 from api.senders import SenderMutations, SenderQueries
+from api.showcase import ShowcaseQueries
 from api.signals import SignalMutations, SignalQueries
 from api.tokens import TokenMutations, TokenQueries
 
 Query = merge_types("Query", (
     AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
-    ReviewQueries, SenderQueries, TokenQueries))
+    QuoteQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TokenQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
-    PlatformMutations, ReviewMutations, SenderMutations, TokenMutations))
+    PlatformMutations, QuoteMutations, ReviewMutations, SenderMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")

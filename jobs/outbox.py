@@ -42,6 +42,19 @@ class Relay:
         return len(handed)
 
 
+# The API process's relay, so adapters without a GraphQL context (the admin's forms) can hand
+# their outbox messages over at once instead of waiting for the sweeper.
+ACTIVE_RELAY: Relay | None = None
+
+
+async def hand_over_now() -> None:
+    if ACTIVE_RELAY is not None:
+        try:
+            await ACTIVE_RELAY.hand_over(None)
+        except Exception:  # the sweeper will do it; the change itself is committed
+            log.warning("hand-over failed; the sweeper will retry", exc_info=True)
+
+
 async def run_outbox_message(ctx: dict, message_id: int) -> str:
     """The one arq function behind every outbox message. Safe to run twice."""
     from jobs.registry import HANDLERS

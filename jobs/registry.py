@@ -1,10 +1,12 @@
 """Outbox job name -> handler. Job names are what the domain writes in the outbox."""
 
 from jobs.campaigns import run_campaign_job, test_send_job
+from jobs.quotes import send_consent_request_job
 from jobs.signals import derive_tenure_milestones_job
 
 HANDLERS = {
     "derive_tenure_milestones": derive_tenure_milestones_job,
     "run_campaign": run_campaign_job,
+    "send_consent_request": send_consent_request_job,
     "test_send": test_send_job,
 }

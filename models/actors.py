@@ -22,6 +22,8 @@ SCOPES: dict[str, str] = {
     "asks:read": "Read asks, e.g. in-app asks for a customer (safe for a frontend)",
     "reviews:read": "Read reviews",
     "reviews:write": "Import reviews",
+    "quotes:read": "Read quotes, their curation trail and consent",
+    "quotes:write": "Capture praise and curate quotes (approve, publish, retire, …)",
     "showcase:read": "Read the public showcase (safe in a browser)",
     "admin": "Everything, including token management",
 }
@@ -34,6 +36,7 @@ class Actor:
     scopes: frozenset[str] = frozenset()
     product_id: int | None = None  # a token limited to one product
     token_id: int | None = None
+    expires_at: object = None  # datetime: when the token stops working, if it expires
 
     def has_scope(self, scope: str) -> bool:
         return "admin" in self.scopes or scope in self.scopes

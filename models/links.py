@@ -13,7 +13,7 @@ import hmac
 
 import settings
 
-PURPOSES = ("click", "unsubscribe")
+PURPOSES = ("click", "unsubscribe", "consent")
 
 
 def _mac(purpose: str, touch_id: int) -> bytes:
@@ -41,3 +41,7 @@ def click_url(touch_id: int) -> str:
 
 def unsubscribe_url(touch_id: int) -> str:
     return f"{settings.SETTINGS.public_base_url}/u/{make_token('unsubscribe', touch_id)}"
+
+
+def consent_url(quote_id: int) -> str:
+    return f"{settings.SETTINGS.public_base_url}/consent/{make_token('consent', quote_id)}"

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 
 from models.asks import Ask
 from models.links import read_token
-from models.platforms import record_rating_snapshot
-from models.quotes import Quote
+from models.quotes import candidates_from_review
 from models.reviews import Improvement, Review
 from models.tasks import Task
 
@@ -109,10 +108,9 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
     if not new:
         return
     by_email, by_name, _ = await _customers(product.id, [item for _, item, _ in new])
-    quotes, tasks, touched = [], [], set()
+    praise, tasks = [], []
     for _, item, review_id in new:
         platform = profiles[item["platform_key"]]
-        touched.add(platform["id"])
         match = (await _from_token(item.get("ask_token") or "", product.id, platform["review_pool"])
                  or _by_identity(item, by_email, by_name))
         if match.confidence < MATCH_THRESHOLD:
@@ -147,12 +145,7 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
         if lane == "praise":
             from models.review_intake import quote_sentences
 
-            for sentence in quote_sentences(item.get("pros") or "", item.get("body") or ""):
-                quotes.append(Quote(product=product.id, source="review", review=review_id,
-                                    customer=match.customer_id, text=sentence,
-                                    attribution_name=item.get("reviewer_name") or "",
-                                    attribution_title=item.get("reviewer_title") or "",
-                                    attribution_company=item.get("reviewer_company") or ""))
+            praise.append((review_id, quote_sentences(item.get("pros") or "", item.get("body") or "")))
         elif lane == "outreach":
             tasks.append(base | {"kind": "outreach", "assignee": match.owner,
                                  "title": f"Reach out to {who} ({rating:g}★ on {where})",
@@ -165,11 +158,10 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
             tasks.append(base | {"kind": "reply", "assignee": match.owner,
                                  "title": f"Reply to {who}'s {rating:g}★ review on {where}",
                                  "body": "Answer publicly, factually and kindly; say what changes."})
-    if quotes:
-        await Quote.insert(*quotes)
+    # Links are stored first: a candidate's disclosures read its review's ask and customer.
+    for review_id, sentences in praise:
+        await candidates_from_review(review_id, sentences)
     await Task.insert(*[Task(**t) for t in tasks])
-    for profile_id in touched:
-        stats = (await Review.raw("SELECT avg(rating) AS average, count(*) AS n FROM review "
-                                  "WHERE profile = {}", profile_id))[0]
-        await record_rating_snapshot(profile_id, dt.date.today(), round(float(stats["average"]), 2),
-                                     stats["n"])
+    # The profile's rating snapshots stay the platform's own published figures (recorded from
+    # the platform, shown in the showcase): an average of the reviews we happened to import
+    # would misstate them.

@@ -17,8 +17,21 @@ SQL_DIR = Path(__file__).parent
 
 
 def split_statements(sql: str) -> list[str]:
+    """Statements split on ';', except inside $$-quoted bodies (PL/pgSQL functions)."""
     lines = [line for line in sql.splitlines() if not line.strip().startswith("--")]
-    return [stmt.strip() for stmt in "\n".join(lines).split(";") if stmt.strip()]
+    statements, current = [], []
+    for index, chunk in enumerate("\n".join(lines).split("$$")):
+        if index % 2:  # inside a $$ … $$ body: kept whole
+            current.append(f"$${chunk}$$")
+            continue
+        *complete, rest = chunk.split(";")
+        for piece in complete:
+            current.append(piece)
+            statements.append("".join(current).strip())
+            current = []
+        current.append(rest)
+    statements.append("".join(current).strip())
+    return [stmt for stmt in statements if stmt]
 
 
 def sql_file_forwards(migration_id: str, description: str, filename: str, after=None):

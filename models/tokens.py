@@ -120,7 +120,7 @@ async def authenticate(secret: str | None) -> Actor | None:
     if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_PRECISION:
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
     return Actor(kind="token", name=f"token:{row['name']}", scopes=frozenset(row["scopes"]),
-                 product_id=row["product"], token_id=row["id"])
+                 product_id=row["product"], token_id=row["id"], expires_at=row["expires_at"])
 
 
 async def list_tokens(first: int | None, after_id: int | None):

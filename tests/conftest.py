@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 # Fixtures shared by the asking tests (a listed product, a real SMTP server, …).
-pytest_plugins = ["tests.asking_fixtures"]
+pytest_plugins = ["tests.asking_fixtures", "tests.quote_fixtures"]
 
 _stack = ExitStack()
 # Parallel runs (several checkouts, helpers) each set their own name.
@@ -109,11 +109,16 @@ async def app(redis):
     # relay, so the fixture provides it directly.
     import settings
     from api.app import create_app
+    from jobs import outbox
     from jobs.outbox import Relay
 
     application = create_app(manage_pool=False)
     application.state.relay = Relay(redis, settings.SETTINGS.queue_name)
+    outbox.ACTIVE_RELAY = application.state.relay
+    await application.state.showcase_cache.start()
     yield application
+    await application.state.showcase_cache.stop()
+    outbox.ACTIVE_RELAY = None
 
 
 @pytest.fixture
