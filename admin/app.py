@@ -11,6 +11,7 @@ from piccolo_api.session_auth.tables import SessionsBase
 import settings
 from admin.audit import audit_hooks, no_put, read_only
 from admin.campaigns import asking_forms, asking_table_configs
+from admin.quotes import quote_forms, quote_table_configs
 from admin.reviews import review_forms, review_table_configs
 from admin.tasks import task_forms, task_table_configs
 from admin.tokens import (
@@ -24,7 +25,6 @@ from models.customers import Customer
 from models.outbox import OutboxMessage
 from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
 from models.products import Product
-from models.quotes import Quote, QuoteConsent
 from models.senders import Sender
 from models.signals import Signal
 from models.tokens import ApiToken
@@ -69,10 +69,7 @@ def table_configs() -> list[TableConfig]:
         _table(Sender, "Asking", [Sender.id, Sender.name, Sender.title, Sender.email]),
         *asking_table_configs(),
         *review_table_configs(),
-        _table(Quote, "Reviews", [Quote.id, Quote.product, Quote.status, Quote.text,
-                                  Quote.attribution_name, Quote.position]),
-        _table(QuoteConsent, "Reviews", [QuoteConsent.id, QuoteConsent.quote,
-                                         QuoteConsent.placement, QuoteConsent.state]),
+        *quote_table_configs(),
         *task_table_configs(),
         _table(ApiToken, "Access",
                [ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.scopes, ApiToken.product,
@@ -105,6 +102,7 @@ def forms() -> list[FormConfig]:
                    description="Revokes a token at once."),
         *asking_forms(),
         *review_forms(),
+        *quote_forms(),
         *task_forms(),
     ]
 

@@ -19,14 +19,16 @@ TEXT = {
            "granted": "You allowed: {places}.", "revoke": "Withdraw my consent everywhere",
            "revoke_note": "Withdrawing takes the quote down at once.",
            "closed": "This quote is no longer in use. Thank you!",
-           "saved": "Thank you, your choices are saved.", "none": "Nothing is pending."},
+           "saved": "Thank you, your choices are saved.", "none": "Nothing is pending.",
+           "withdrawn": "You withdrew your consent: the quote is not shown anywhere."},
     "fr": {"title": "Pouvons-nous vous citer ?", "intro": "{product} aimerait partager vos mots :",
            "ask": "Où pouvons-nous les afficher ?", "yes": "Oui", "no": "Non",
            "photo": "Afficher ma photo", "save": "Enregistrer mes choix",
            "granted": "Vous avez accepté : {places}.", "revoke": "Retirer mon accord partout",
            "revoke_note": "Le retrait supprime la citation immédiatement.",
            "closed": "Cette citation n'est plus utilisée. Merci !",
-           "saved": "Merci, vos choix sont enregistrés.", "none": "Rien n'est en attente."},
+           "saved": "Merci, vos choix sont enregistrés.", "none": "Rien n'est en attente.",
+           "withdrawn": "Vous avez retiré votre accord : la citation n'est plus affichée."},
 }
 
 
@@ -64,7 +66,8 @@ def _render(token: str, view: ConsentView, notice: str = "", status: int = 200) 
                      f'value="revoke"><p>{e(t["revoke_note"])}</p>'
                      f'<button type="submit">{e(t["revoke"])}</button></form>')
     if not pending and not granted:
-        parts.append(f"<p>{e(t['none'])}</p>")
+        withdrawn = "revoked" in view.states.values()
+        parts.append(f"<p>{e(t['withdrawn' if withdrawn else 'none'])}</p>")
     return _page(t["title"], "".join(parts), status)
 
 

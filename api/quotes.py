@@ -13,6 +13,7 @@ from api.errors import map_errors, user_error_type
 from api.permissions import needs
 from api.relay import Connection, decode_id, paginate
 from models import consent, quotes
+from models.pagination import Row
 from models.results import Outcome
 
 
@@ -94,15 +95,11 @@ class QuoteType:
                                  published=r["published"]) for r in rows or []]
 
 
-def _quote(row) -> QuoteType:
-    """A domain Quote (Table instance) or a listed row, as the GraphQL type."""
-    values = row.to_dict() if hasattr(row, "to_dict") else dict(vars(row))
-    names = {f.name for f in QuoteType.__strawberry_definition__.fields}
-    quote = QuoteType(**{k: v for k, v in values.items() if k in names})
-    quote.product, quote.review, quote.replaced_by = (values["product"], values["review"],
-                                                      values["replaced_by"])
-    quote.status = QuoteStatus(values["status"])
-    return quote
+def _quote(row) -> Row:
+    """A domain Quote (Table instance) or a listed row, as a node QuoteType resolves from."""
+    node = Row(row.to_dict() if hasattr(row, "to_dict") else dict(vars(row)))
+    node.status = QuoteStatus(node.status)
+    return node
 
 
 COMMON = ["NOT_FOUND", "WRONG_STATUS"]
@@ -146,7 +143,7 @@ EditQuotePayload = _payload("EditQuote", EditQuoteError)
 
 async def _after(info: Info, outcome: Outcome, payload: type, error_type: type):
     if outcome.ok and info.context.queue is not None:
-        await info.context.queue.hand_over(None)  # a consent request the quote step queued
+        await info.context.queue.hand_over_pending()  # a consent request the step queued
     return payload(quote=_quote(outcome.value) if outcome.ok else None,
                    user_errors=map_errors(error_type, outcome.errors))
 

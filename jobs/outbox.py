@@ -25,6 +25,10 @@ class Relay:
         self.redis = redis
         self.queue_name = queue_name
 
+    async def hand_over_pending(self) -> int:
+        """Hand over every committed message not yet handed over (an adapter's own, at once)."""
+        return await self.hand_over(await outbox.pending_ids())
+
     async def hand_over(self, ids: list[int] | None = None) -> int:
         """Enqueue the given messages (or, with None, everything the sweeper should resend)."""
         messages = await outbox.messages_to_hand_over(ids)
@@ -50,7 +54,7 @@ ACTIVE_RELAY: Relay | None = None
 async def hand_over_now() -> None:
     if ACTIVE_RELAY is not None:
         try:
-            await ACTIVE_RELAY.hand_over(None)
+            await ACTIVE_RELAY.hand_over_pending()
         except Exception:  # the sweeper will do it; the change itself is committed
             log.warning("hand-over failed; the sweeper will retry", exc_info=True)
 

@@ -57,6 +57,14 @@ async def messages_to_hand_over(ids: list[int] | None = None, now: dt.datetime |
     ).order_by(OutboxMessage.id).limit(limit)
 
 
+async def pending_ids(limit: int = 500) -> list[int]:
+    """Committed messages nobody has handed over yet (newest work, before the sweeper's grace)."""
+    rows = await OutboxMessage.select(OutboxMessage.id).where(
+        OutboxMessage.enqueued_at.is_null() & OutboxMessage.done_at.is_null()
+        & (OutboxMessage.attempts < MAX_ATTEMPTS)).order_by(OutboxMessage.id).limit(limit)
+    return [r["id"] for r in rows]
+
+
 async def mark_handed_over(ids: list[int]) -> None:
     if ids:
         await OutboxMessage.update({

@@ -14,6 +14,7 @@ from models.campaigns import Campaign, SelectionRun
 from models.customers import upsert_customers
 from models.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
 from models.products import Product
+from models.quotes import Quote, QuoteConsent
 from models.reviews import Review
 from models.senders import save_sender
 from models.signals import record_signals
@@ -32,6 +33,7 @@ LIST_QUERIES = {
     "campaigns": "campaigns(first: $n) { nodes { id name productId } }",
     "selectionRuns": "selectionRuns(campaignId: 1, first: $n) { nodes { id skipped sampling } }",
     "reviews": "reviews(first: $n) { nodes { id platformKey rating lane customerId } }",
+    "quotes": "quotes(first: $n) { nodes { id status productId consents { placement state } } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
@@ -42,7 +44,7 @@ FIXED_LIST_QUERIES = {
     "inAppAsks": ('inAppAsks(customerExternalId: "c1", productId: 1) { askId link }', 2),
 }
 # Token lookup + the page + one batch per distinct nested loader.
-MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3}
+MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3, "quotes": 3}
 
 
 def test_every_list_field_has_a_guard():
@@ -80,6 +82,10 @@ async def many_rows():
         await SelectionRun.insert(SelectionRun(campaign=1, trigger="signal:renewed"))
         await Review.insert(Review(profile=profile.id, external_id=f"r{p}", rating=4.0,
                                    original_rating=4.0, original_scale=5, reviewed_on=today))
+        quote = Quote(product=product.id, source="praise", text=f"Great product number {p}.")
+        await quote.save()
+        await QuoteConsent.insert(QuoteConsent(quote=quote.id, placement="home_page"),
+                                  QuoteConsent(quote=quote.id, placement="social"))
         if p < 2:
             await upsert_customers(SYSTEM, product.id, [
                 {"external_id": f"c{i}", "email": f"c{i}@x.example"} for i in range(12)])
