@@ -41,15 +41,13 @@ async def live(quote_id, placements=("home_page",)):
     await decide_consent(quote_id, {p: True for p in placements})
 
 
-async def until(predicate, timeout=3.0):
+async def until(predicate, seconds=3.0):
     """Waits for a NOTIFY to reach the cache (delivered when the writer commits)."""
-    try:
-        async with asyncio.timeout(timeout):
-            while not await predicate():
-                await asyncio.sleep(0.02)
-        return True
-    except TimeoutError:
-        return False
+    for _ in range(int(seconds / 0.02)):
+        if await predicate():
+            return True
+        await asyncio.sleep(0.02)
+    return False
 
 
 async def fetch(http, token, placement="HOME_PAGE", **headers):
