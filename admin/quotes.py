@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from admin.audit import read_only
+from api.showcase_cache import clear_local_caches
 from jobs.outbox import hand_over_now
 from models import consent, quotes
 from models.actors import admin_actor
@@ -39,6 +40,7 @@ def _placements(text: str) -> list[str]:
 async def _done(outcome, message) -> str:
     if not outcome.ok:
         raise ValueError("; ".join(e.message for e in outcome.errors))
+    clear_local_caches()  # this process's showcase at once; the others hear the NOTIFY
     await hand_over_now()  # a consent request mail, if the step queued one
     return message(outcome.value)
 

@@ -9,6 +9,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 
 from api.links import NOT_FOUND, _page
+from api.showcase_cache import clear_local_caches
 from models.consent import ConsentView, consent_view, decide_consent, labels, revoke_consent
 from models.links import read_token
 
@@ -90,6 +91,7 @@ async def consent_answer(request: Request, token: FromPath[str]) -> Response:
         decisions = {key: value == "yes" for key, value in form.items()
                      if key not in ("action", "photo") and value in ("yes", "no")}
         outcome = await decide_consent(quote_id, decisions, form.get("photo") == "yes")
+    clear_local_caches()
     view = await consent_view(quote_id)
     if view is None:
         return NOT_FOUND

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from api.errors import map_errors, user_error_type
 from api.permissions import needs
 from api.relay import Connection, decode_id, paginate
+from api.showcase_cache import clear_local_caches
 from models import consent, quotes
 from models.pagination import Row
 from models.results import Outcome
@@ -142,6 +143,8 @@ EditQuotePayload = _payload("EditQuote", EditQuoteError)
 
 
 async def _after(info: Info, outcome: Outcome, payload: type, error_type: type):
+    if outcome.ok:
+        clear_local_caches()
     if outcome.ok and info.context.queue is not None:
         await info.context.queue.hand_over_pending()  # a consent request the step queued
     return payload(quote=_quote(outcome.value) if outcome.ok else None,

@@ -38,6 +38,16 @@ TOUCH_EVERY = 60.0
 RECONNECT_DELAYS = (0.5, 1, 2, 5, 10)
 
 
+# Every cache of this process: a change made here clears them at once, without waiting for the
+# NOTIFY round trip (which still reaches the other processes).
+LOCAL_CACHES: list[ShowcaseCache] = []
+
+
+def clear_local_caches() -> None:
+    for cache in LOCAL_CACHES:
+        cache.clear()
+
+
 @dataclass
 class Entry:
     body: bytes
@@ -62,6 +72,7 @@ class ShowcaseCache:
         self._conn: asyncpg.Connection | None = None
         self._reconnect: asyncio.Task | None = None
         self._closing = False
+        LOCAL_CACHES.append(self)
 
     # --- invalidation ---------------------------------------------------------------------
 

@@ -84,7 +84,7 @@ def run_dev(args) -> None:
         stack.callback(sink.stop)
 
         from cli.main import create_admin, migrate
-        from models.demo import seed_demo
+        from models.demo import demo_site_token, seed_demo
 
         password = _admin_password()
 
@@ -96,6 +96,11 @@ def run_dev(args) -> None:
             try:
                 demo = await seed_demo()
                 await create_admin("admin", password, "admin@example.com")
+                token_file = VAR / "dev-showcase-token"
+                known = token_file.read_text().strip() if token_file.exists() else None
+                demo["site_token"] = await demo_site_token(known)
+                token_file.write_text(demo["site_token"])
+                token_file.chmod(0o600)
             finally:
                 await close_pool()
             return demo
@@ -116,6 +121,8 @@ def run_dev(args) -> None:
 
     GraphQL     {base}/graphql   (GraphiQL in a browser)
     Admin       {base}/admin/    login: admin / {password}
+    Demo site   {base}/demo#token={demo['site_token']}
+                (an example home page rendering the public showcase; curate quotes in the admin)
     Mail sink   smtp://127.0.0.1:{args.smtp_port}  — list received mail: plaudit mail
     Worker      running (outbox relay, sweeper, daily tenure milestones)
 {services}

@@ -215,6 +215,7 @@ async def claim_consent_mail(quote_id: int) -> bool:
     rows = await Quote.raw(
         "UPDATE quote SET consent_mailed_at = now() WHERE id = {} AND status <> 'rejected' "
         "AND consent_requested_at IS NOT NULL "
+        "AND EXISTS (SELECT 1 FROM quote_consent c WHERE c.quote = quote.id AND c.state = 'requested') "
         "AND (consent_mailed_at IS NULL OR consent_mailed_at < consent_requested_at) RETURNING id",
         quote_id)
     return bool(rows)

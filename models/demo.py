@@ -95,6 +95,7 @@ async def seed_demo(customers_per_product: int = 500, seed: int = 42) -> dict:
     await seed_platforms()
     if await Product.exists().where(Product.slug == PRODUCTS[0]["slug"]):
         await _demo_campaign()  # a demo set from before campaigns existed gets one too
+        await _demo_reviews_and_quotes()  # ... and reviews, quotes
         return {"created": False}
     rng = random.Random(seed)
     today = dt.date.today()
@@ -130,6 +131,7 @@ async def seed_demo(customers_per_product: int = 500, seed: int = 42) -> dict:
         totals["customers"] += len(result.items)
         totals["signals"] += len(sig_result.items)
     await _demo_campaign()
+    await _demo_reviews_and_quotes()
     return {"created": True, **totals}
 
 
@@ -207,3 +209,50 @@ async def demo_reviews_csv(product_slug: str = PRODUCTS[0]["slug"], count: int =
             "reviewer_email": row["email"], "reviewed_on": today - dt.timedelta(days=i % 20),
             "language": language, "url": "", "incentivized": False, "insider": False, "ask_token": ""})
     return format_generic_csv(items)
+
+
+DEMO_EDITOR = "demo-editor"
+DEMO_PUBLISHED = 2
+
+
+async def _demo_reviews_and_quotes() -> None:
+    """The demo reviews (once), and two of their quotes taken through the real flow — approved by
+    a demo editor, granted by their reviewers — so /demo shows something; the other candidates
+    wait in the admin's curation desk."""
+    from models.actors import admin_actor
+    from models.consent import decide_consent
+    from models.quotes import Quote, approve_quote
+    from models.review_intake import import_file
+    from models.reviews import Review
+
+    if await Review.exists().where(Review.external_id.like("demo-%")):
+        return
+    product = await Product.select(Product.id).where(Product.slug == PRODUCTS[0]["slug"]).first()
+    report = await import_file(SYSTEM, product["id"], (await demo_reviews_csv()).encode())
+    if not report.imported:
+        raise RuntimeError(f"demo reviews rejected: {report.problems[:3]}")
+    picks = await Quote.raw(
+        """SELECT DISTINCT ON (q.review) q.id FROM quote q JOIN customer c ON c.id = q.customer
+           WHERE q.product = {} AND q.status = 'candidate' AND NOT c.is_notable
+           ORDER BY q.review, q.id LIMIT {}""", product["id"], DEMO_PUBLISHED)
+    editor = admin_actor(DEMO_EDITOR)
+    for row in picks:
+        approved = await approve_quote(editor, row["id"], ["home_page", "product_page", "social"])
+        if not approved.ok:
+            raise RuntimeError(f"demo quote refused: {approved.errors}")
+        await decide_consent(row["id"], {"home_page": True, "product_page": True, "social": True})
+
+
+async def demo_site_token(known_secret: str | None) -> str:
+    """A `showcase:read` token for the demo product's web site (/demo): the known one if it still
+    works, else a new one. Showcase tokens are meant to sit in public web pages."""
+    from models.tokens import authenticate, create_token
+
+    product = await Product.select(Product.id).where(Product.slug == PRODUCTS[0]["slug"]).first()
+    actor = await authenticate(known_secret) if known_secret else None
+    if actor is not None and actor.product_id == product["id"] and actor.has_scope("showcase:read"):
+        return known_secret
+    outcome = await create_token(SYSTEM, "Demo web site (/demo)", ["showcase:read"], product["id"])
+    if not outcome.ok:
+        raise RuntimeError(f"demo token refused: {outcome.errors}")
+    return outcome.value.secret

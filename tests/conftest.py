@@ -93,6 +93,16 @@ async def clean_tables(database):
     yield
 
 
+@pytest.fixture(autouse=True)
+async def empty_queue(redis):
+    """Jobs a test handed over but never ran must not reach a later test's worker: outbox ids
+    restart at 1 with every test, so a stale job would run that test's message."""
+    import settings
+
+    await redis.delete(settings.SETTINGS.queue_name)
+    yield
+
+
 @pytest.fixture(scope="session")
 async def redis():
     from jobs.redis import connect

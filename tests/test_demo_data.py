@@ -24,16 +24,26 @@ async def test_demo_set_is_realistic_and_idempotent():
     assert not any(has_errors(found) for found in findings.values()), findings
 
 
-async def test_demo_reviews_csv_imports_into_three_lanes():
+async def test_demo_reviews_fill_three_lanes_and_the_showcase():
     from models.actors import SYSTEM
-    from models.demo import demo_reviews_csv
+    from models.demo import demo_reviews_csv, demo_site_token
+    from models.quotes import Quote
     from models.review_intake import import_file
     from models.reviews import Review
+    from models.showcase import load_showcase
+    from models.tokens import authenticate
 
     await seed_demo(customers_per_product=30)
-    product = await Product.select(Product.id).where(Product.slug == "acme-ledger").first()
-    report = await import_file(SYSTEM, product["id"], (await demo_reviews_csv(count=14)).encode())
-    assert report.imported and report.created == 14, report.problems
     rows = await Review.select(Review.lane, Review.customer)
-    assert {r["lane"] for r in rows} == {"praise", "outreach", "improve"}
+    assert len(rows) == 14 and {r["lane"] for r in rows} == {"praise", "outreach", "improve"}
     assert all(r["customer"] is not None for r in rows)  # matched by email
+    product = await Product.select(Product.id).where(Product.slug == "acme-ledger").first()
+    again = await import_file(SYSTEM, product["id"], (await demo_reviews_csv(count=14)).encode())
+    assert again.imported and again.created == 0 and again.duplicates == 14
+    showcase = await load_showcase(SYSTEM, product["id"], "home_page")
+    assert len(showcase.quotes) == 2 and all(q.platform_name for q in showcase.quotes)
+    assert len(showcase.platforms) == 8
+    assert await Quote.count().where(Quote.status == "candidate") > 2  # left for the admin
+    token = await demo_site_token(None)
+    assert await demo_site_token(token) == token
+    assert (await authenticate(token)).scopes == frozenset({"showcase:read"})
