@@ -1,15 +1,19 @@
 """A social card per quote: a 1200×630 PNG (the size link previews and social posts use) with
 the quote, its attribution, the stars, the platform and the product's colour.
 
-Drawn with Pillow's bundled font (no system fonts needed); the stars are drawn as polygons so
-no glyph is missing, whatever the font.
+Text is set in Roboto (the font-roboto package: Latin, accents, typographic quotes and dashes),
+else DejaVu Sans if the system has it, else Pillow's own font with accents folded — never a
+missing-glyph box. The stars are polygons, so they need no glyph at all.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import textwrap
+import unicodedata
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -19,6 +23,34 @@ WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
 STAR_GOLD = (245, 179, 1)
 STAR_EMPTY = (255, 255, 255, 70)
+
+
+SYSTEM_FONTS = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
+
+
+@functools.cache
+def _font_file(weight: str) -> str | None:
+    try:
+        import font_roboto
+
+        return font_roboto.RobotoMedium if weight == "medium" else font_roboto.Roboto
+    except ImportError:
+        return next((path for path in SYSTEM_FONTS if Path(path).exists()), None)
+
+
+@functools.cache
+def font(size: int, weight: str = "regular") -> ImageFont.FreeTypeFont:
+    path = _font_file(weight)
+    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size=size)
+
+
+def drawable(text: str) -> str:
+    """The text itself with a real font; folded to ASCII-ish only with Pillow's fallback font."""
+    if _font_file("regular"):
+        return text
+    table = {"—": "-", "–": "-", "…": "...", "«": '"', "»": '"'}
+    folded = "".join(table.get(c, c) for c in text)
+    return unicodedata.normalize("NFKD", folded).encode("latin-1", "ignore").decode("latin-1")
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -46,25 +78,27 @@ def _star(cx: float, cy: float, outer: float) -> list[tuple[float, float]]:
 def _fit_quote(draw: ImageDraw.ImageDraw, text: str, box_width: int, box_height: int):
     """The largest font size (down to 26 px) at which the quote wraps into the box."""
     for size in (54, 48, 42, 38, 34, 30, 26):
-        font = ImageFont.load_default(size=size)
+        face = font(size, "medium")
         chars = max(10, int(box_width / (size * 0.5)))
         lines = textwrap.wrap(f"“{text}”", width=chars)
-        while lines and max(draw.textlength(line, font=font) for line in lines) > box_width:
+        while lines and max(draw.textlength(line, font=face) for line in lines) > box_width:
             chars -= 2
             lines = textwrap.wrap(f"“{text}”", width=chars)
         if len(lines) * size * 1.3 <= box_height:
-            return font, lines, size
-    font = ImageFont.load_default(size=26)
+            return face, lines, size
+    face = font(26, "medium")
     lines = textwrap.wrap(f"“{text}”", width=int(box_width / 13))
     keep = int(box_height / (26 * 1.3))
     if len(lines) > keep:
         lines = lines[:keep]
         lines[-1] = lines[-1].rstrip(" ”") + "…”"
-    return font, lines, 26
+    return face, lines, 26
 
 
 def render_card(text: str, attribution: str, rating: float | None, platform: str | None,
                 product: str, brand_color: str) -> bytes:
+    text, attribution, product = drawable(text), drawable(attribution), drawable(product)
+    platform = drawable(platform) if platform else platform
     brand = _rgb(brand_color)
     image = Image.new("RGB", (WIDTH, HEIGHT), _darker(brand))
     draw = ImageDraw.Draw(image, "RGBA")
@@ -81,16 +115,17 @@ def render_card(text: str, attribution: str, rating: float | None, platform: str
                 ImageDraw.Draw(layer).polygon(_star(cx, top + 20, 22), fill=STAR_GOLD)
                 crop = (int(cx - 22), 0, int(cx - 22 + 44 * share), HEIGHT)
                 image.paste(layer.crop(crop), crop[:2], layer.crop(crop))
-        label = ImageFont.load_default(size=28)
+        label = font(28)
         draw.text((MARGIN + 5 * 52 + 16, top + 4), f"{rating:g}/5", font=label, fill="white")
         top += 70
-    font, lines, size = _fit_quote(draw, text, WIDTH - 2 * MARGIN, HEIGHT - 120 - top - 90)
+    face, lines, size = _fit_quote(draw, text, WIDTH - 2 * MARGIN, HEIGHT - 120 - top - 90)
     for line in lines:
-        draw.text((MARGIN, top), line, font=font, fill="white")
+        draw.text((MARGIN, top), line, font=face, fill="white")
         top += int(size * 1.3)
-    who = ImageFont.load_default(size=30)
-    draw.text((MARGIN, HEIGHT - 120 - 64), f"— {attribution}"[:80], font=who, fill=(255, 255, 255, 220))
-    footer = ImageFont.load_default(size=34)
+    who_y = HEIGHT - 120 - 64
+    draw.rectangle((MARGIN, who_y + 17, MARGIN + 28, who_y + 20), fill=(255, 255, 255, 220))
+    draw.text((MARGIN + 40, who_y), attribution[:80], font=font(30), fill=(255, 255, 255, 220))
+    footer = font(34, "medium")
     draw.text((MARGIN, HEIGHT - 80), product[:40], font=footer, fill="white")
     if platform:
         note = f"Review on {platform}"
