@@ -35,6 +35,11 @@ class Settings:
     graphql_max_aliases: int
     graphql_max_tokens: int
     mail_from: str
+    max_body_bytes: int
+    max_upload_bytes: int
+    rate_limit_per_minute: int
+    metrics_token: str | None
+    log_format: str
     cors_origins: tuple[str, ...]
 
 
@@ -57,6 +62,13 @@ def load() -> Settings:
         graphql_max_tokens=int(_env("GRAPHQL_MAX_TOKENS", "2000")),
         # Consent requests come from the campaign's sender when there is one, else from here.
         mail_from=_env("PLAUDIT_MAIL_FROM", "Plaudit <no-reply@plaudit.localhost>"),
+        max_body_bytes=int(_env("PLAUDIT_MAX_BODY_BYTES", str(4 * 1024 * 1024))),
+        max_upload_bytes=int(_env("PLAUDIT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
+        # Per token (or per client address without one), per minute; 0 turns it off.
+        rate_limit_per_minute=int(_env("PLAUDIT_RATE_LIMIT_PER_MINUTE", "1200")),
+        # When set, /metrics wants `Authorization: Bearer <this>`.
+        metrics_token=os.environ.get("PLAUDIT_METRICS_TOKEN") or None,
+        log_format=_env("PLAUDIT_LOG_FORMAT", "json"),
         # Web sites allowed to call the showcase from a browser (comma-separated origins).
         cors_origins=tuple(o.strip().rstrip("/") for o in _env("PLAUDIT_CORS_ORIGINS", "").split(",")
                            if o.strip()),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 from contextlib import asynccontextmanager
 
 import msgspec
-from litestar import Litestar, MediaType, Response, get
+from litestar import Litestar, MediaType, Request, Response, get
 from litestar.background_tasks import BackgroundTasks
 from litestar.di import Provide
 from litestar.handlers import asgi
@@ -19,11 +21,15 @@ from api.consent import ROUTES as consent_routes
 from api.context import context_getter
 from api.demo_page import ROUTES as demo_routes
 from api.links import ROUTES as link_routes
+from api.observability import observability_middleware
+from api.rate_limits import rate_limit_middleware
 from api.schema import schema
 from api.showcase_cache import ShowcaseCache
 from api.showcase_http import showcase_cache_middleware
 from api.social_cards import ROUTES as card_routes
 from api.webhooks import receive_reviews
+from models.database import unavailability_types
+from ops import metrics
 
 log = logging.getLogger("plaudit.api")
 
@@ -42,7 +48,8 @@ def graphql_controller() -> type:
         dependencies = {**base.dependencies,
                         "response": Provide(_fresh_response, sync_to_thread=False)}
 
-        middleware = [showcase_cache_middleware]
+        # Cached showcase answers first (free), then the rate limit for everything computed.
+        middleware = [showcase_cache_middleware, rate_limit_middleware]
 
         def encode_json(self, data: object) -> bytes:
             return msgspec.json.encode(data)
@@ -98,30 +105,55 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
 
         checks = {}
         try:
-            await Product.raw("SELECT 1")
+            await asyncio.wait_for(Product.raw("SELECT 1"), 3)
             checks["postgres"] = "ok"
         except Exception as exc:  # readiness reports, it does not crash
             checks["postgres"] = f"down: {type(exc).__name__}"
         relay = app.state.relay
         if relay is not None:
             try:
-                await relay.redis.ping()
+                await asyncio.wait_for(relay.redis.ping(), 3)
                 checks["redis"] = "ok"
             except Exception as exc:
                 checks["redis"] = f"down: {type(exc).__name__}"
         healthy = all(v == "ok" for v in checks.values())
         return Response(checks, status_code=200 if healthy else 503)
 
+    @get("/metrics", include_in_schema=False)
+    async def metrics_endpoint(request: Request) -> Response:
+        token = settings.SETTINGS.metrics_token
+        presented = request.headers.get("authorization", "").partition(" ")[2].strip()
+        if token and not hmac.compare_digest(presented.encode(), token.encode()):
+            return Response("metrics need `Authorization: Bearer <PLAUDIT_METRICS_TOKEN>`",
+                            status_code=401, media_type=MediaType.TEXT)
+        relay = app.state.relay
+        try:
+            await metrics.refresh_from_stores(relay.redis if relay else None,
+                                              settings.SETTINGS.queue_name)
+        except Exception as exc:  # a scrape during an outage still returns the process metrics
+            log.warning("metrics: stores unavailable: %s", type(exc).__name__)
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4")
+
     graphql = graphql_controller()
     app = Litestar(
-        route_handlers=[graphql, admin, healthz, readyz, receive_reviews, *link_routes,
-                        *consent_routes, *card_routes, *demo_routes],
+        route_handlers=[graphql, admin, healthz, readyz, metrics_endpoint, receive_reviews,
+                        *link_routes, *consent_routes, *card_routes, *demo_routes],
         lifespan=[lifespan],
+        middleware=[observability_middleware],
+        exception_handlers={exc: database_unavailable for exc in unavailability_types()},
         debug=False,
         cors_config=cors_config(),
     )
     app.state.showcase_cache = ShowcaseCache(settings.SETTINGS.database_url)
     return app
+
+
+def database_unavailable(request: Request, exc: Exception) -> Response:
+    """Outside GraphQL's own handling (the token lookup, the REST routes): the same clear 503."""
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return Response({"errors": [{"message": "The database is unavailable right now; retry in a few "
+                                            "seconds.", "extensions": {"code": "UNAVAILABLE"}}]},
+                    status_code=503, headers={"Retry-After": "5"})
 
 
 def cors_config():

@@ -16,6 +16,7 @@ class Context(BaseContext, kw_only=True):
     actor: Actor
     queue: Any = None  # jobs.outbox.Relay, or None when no worker queue is configured
     loaders: Loaders
+    unavailable: bool = False  # set when the database could not be reached: answer 503
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:

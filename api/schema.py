@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 import strawberry
 from graphql import GraphQLError
@@ -32,6 +33,7 @@ from api.senders import SenderMutations, SenderQueries
 from api.showcase import ShowcaseQueries
 from api.signals import SignalMutations, SignalQueries
 from api.tokens import TokenMutations, TokenQueries
+from ops import metrics
 
 Query = merge_types("Query", (
     AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
@@ -41,6 +43,8 @@ Mutation = merge_types("Mutation", (
     PlatformMutations, QuoteMutations, ReviewMutations, SenderMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE = "The database is unavailable right now; retry in a few seconds."
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 
 
@@ -52,7 +56,15 @@ def should_mask(error: GraphQLError) -> bool:
 
 class PlauditSchema(strawberry.Schema):
     async def execute(self, query, variable_values=None, context_value=None, *args, **kwargs):
+        started = time.perf_counter()
         result = await super().execute(query, variable_values, context_value, *args, **kwargs)
+        metrics.GRAPHQL_SECONDS.labels(_operation_type(query), metrics.operation_label(
+            kwargs.get("operation_name"))).observe(time.perf_counter() - started)
+        if getattr(context_value, "unavailable", False):
+            # The database is down or restarting: a clear 503 the client may retry, not a 200
+            # with "Unexpected error.". The pool reconnects by itself once it is back.
+            context_value.response.status_code = 503
+            context_value.response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         actor = getattr(context_value, "actor", None)
         if result.errors and not (actor is not None and actor.is_authenticated):
             # 'Did you mean …?' hints map the schema for strangers; only token holders get
@@ -68,9 +80,36 @@ class PlauditSchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         # Client errors (validation, permissions, arguments) are answers, not incidents:
         # log only what MaskErrors hides, with its traceback.
+        from models.database import is_unavailable
+
         for error in errors:
-            if should_mask(error):
+            if should_mask(error) and is_unavailable(error.original_error):
+                log.warning("database unavailable: %s", type(error.original_error).__name__)
+            elif should_mask(error):
                 log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
+
+
+def _operation_type(query: str | None) -> str:
+    word = (query or "").lstrip().split("{", 1)[0].split(" ", 1)[0].split("(", 1)[0]
+    return word if word in ("mutation", "subscription") else "query"
+
+
+class PlauditMaskErrors(MaskErrors):
+    """Masks unexpected errors; says plainly when the cause is the database being unavailable."""
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        from models.database import is_unavailable
+
+        if is_unavailable(error.original_error):
+            context = self.execution_context.context
+            if context is not None and hasattr(context, "unavailable"):
+                context.unavailable = True
+            metrics.GRAPHQL_ERRORS.labels("unavailable").inc()
+            return GraphQLError(UNAVAILABLE, nodes=error.nodes, source=error.source,
+                                positions=error.positions, path=error.path,
+                                extensions={"code": "UNAVAILABLE"})
+        metrics.GRAPHQL_ERRORS.labels("unexpected").inc()
+        return super().anonymise_error(error)
 
 
 def build_schema(execution_context_class: type | None = FastLeafExecutionContext) -> strawberry.Schema:
@@ -90,7 +129,7 @@ def build_schema(execution_context_class: type | None = FastLeafExecutionContext
             lambda: AddValidationRules(limit_rules),
             lambda: ValidationCache(maxsize=512),
             lambda: MaxTokensLimiter(max_token_count=cfg.graphql_max_tokens),
-            lambda: MaskErrors(should_mask_error=should_mask),
+            lambda: PlauditMaskErrors(should_mask_error=should_mask),
         ],
     )
 

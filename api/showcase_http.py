@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 from api.showcase_cache import SCOPE_FLAG, Entry, etag_for, has_errors
+from ops import metrics
 
 MAX_KEY_BODY = 64 * 1024  # bigger POST bodies are never showcase queries worth caching
 
@@ -79,9 +80,11 @@ def showcase_cache_middleware(app):
                 entry = None
         if entry is not None:
             cache.hits += 1
+            metrics.SHOWCASE_CACHE.labels("hit").inc()
             await _send_cached(send, entry, method == "GET" and if_none_match == entry.etag)
             return
         cache.misses += 1
+        metrics.SHOWCASE_CACHE.labels("miss").inc()
         generation = cache.generation
         start: dict | None = None
         parts: list[bytes] = []

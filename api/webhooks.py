@@ -6,13 +6,14 @@ import json
 
 from litestar import Request, Response, post
 
+from api.rate_limits import rate_limit_middleware
 from models.review_intake import import_reviews, item_from_mapping
 from models.webhooks import verify
 
 MAX_BODY = 5 * 1024 * 1024
 
 
-@post("/webhooks/reviews", include_in_schema=False, status_code=200)
+@post("/webhooks/reviews", include_in_schema=False, status_code=200, middleware=[rate_limit_middleware])
 async def receive_reviews(request: Request) -> Response:
     body = await request.body()
     if len(body) > MAX_BODY:

@@ -77,6 +77,7 @@ def run_dev(args) -> None:
         os.environ.setdefault("SMTP_HOST", "127.0.0.1")
         os.environ["SMTP_PORT"] = str(args.smtp_port)
         os.environ.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{args.port}")
+        os.environ.setdefault("PLAUDIT_LOG_FORMAT", "text")  # a console for people, not a collector
 
         from cli.mailsink import start_sink
 

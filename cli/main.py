@@ -46,19 +46,23 @@ async def create_admin(username: str, password: str, email: str) -> str:
 def cmd_serve(args) -> None:
     import uvicorn
 
+    import settings
+    from ops.logs import configure
+
+    configure(args.log_level, json_lines=settings.SETTINGS.log_format == "json")
+    # log_config=None keeps ours; Plaudit writes its own access line (without link tokens).
     uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, proxy_headers=True)
+                log_level=args.log_level, proxy_headers=True, log_config=None, access_log=False)
 
 
 def cmd_worker(args) -> None:
-    import logging.config
-
-    from arq.logs import default_log_config
     from arq.worker import Worker
 
+    import settings
     from jobs.worker import worker_settings
+    from ops.logs import configure
 
-    logging.config.dictConfig(default_log_config(verbose=args.verbose))
+    configure("DEBUG" if args.verbose else "INFO", json_lines=settings.SETTINGS.log_format == "json")
     Worker(**worker_settings(burst=args.burst)).run()
 
 

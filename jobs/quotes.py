@@ -20,4 +20,4 @@ async def send_consent_request_job(args: dict[str, Any]) -> str:
     except Exception:
         await release_consent_mail(quote_id)
         raise
-    return f"consent request sent to {message['To']}"
+    return f"consent request sent for quote {quote_id}"  # no address: results are logged

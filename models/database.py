@@ -24,3 +24,22 @@ async def close_pool() -> None:
     from piccolo_conf import DB
 
     await DB.close_connection_pool()
+
+
+def unavailability_types() -> tuple[type[BaseException], ...]:
+    """Errors that mean 'the database cannot be reached right now', not a bug: the server is
+    down, restarting, refusing connections, or dropped ours."""
+    import asyncpg
+
+    return (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError,
+            asyncpg.CannotConnectNowError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+            asyncpg.TooManyConnectionsError, TimeoutError)
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    seen = 0
+    while error is not None and seen < 5:  # the cause chain, a few levels deep
+        if isinstance(error, unavailability_types()):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False

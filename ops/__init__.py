@@ -1,0 +1,1 @@
+"""Operations plumbing shared by every process: structured logs and Prometheus metrics."""
