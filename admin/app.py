@@ -11,6 +11,7 @@ from piccolo_api.session_auth.tables import SessionsBase
 import settings
 from admin.audit import audit_hooks, no_put, read_only
 from admin.campaigns import asking_forms, asking_table_configs
+from admin.customers import customer_forms
 from admin.quotes import quote_forms, quote_table_configs
 from admin.reviews import review_forms, review_table_configs
 from admin.tasks import task_forms, task_table_configs
@@ -100,6 +101,7 @@ def forms() -> list[FormConfig]:
         FormConfig(name="Revoke API token", pydantic_model=RevokeTokenForm,
                    endpoint=revoke_token_endpoint, form_group="Access",
                    description="Revokes a token at once."),
+        *customer_forms(),
         *asking_forms(),
         *review_forms(),
         *quote_forms(),

@@ -118,7 +118,7 @@ class CustomerInput:
 
 
 _ITEM_CODES = ["REQUIRED", "TOO_LONG", "INVALID_EMAIL", "INVALID_COUNTRY", "INVALID_LOCALE",
-               "INVALID_TIME_ZONE", "IN_FUTURE", "DUPLICATE_IN_BATCH"]
+               "INVALID_TIME_ZONE", "IN_FUTURE", "DUPLICATE_IN_BATCH", "ERASED"]
 _BATCH_CODES = ["PRODUCT_REQUIRED", "PRODUCT_FORBIDDEN", "BATCH_TOO_LARGE", "NOT_FOUND"]
 UpsertCustomersError = user_error_type("UpsertCustomers", _ITEM_CODES + _BATCH_CODES)
 
@@ -145,6 +145,20 @@ def customer_item(data: CustomerInput) -> dict:
     if data.locale is not None:
         item["locale"] = data.locale.value
     return item
+
+
+EraseCustomerError = user_error_type("EraseCustomer", ["NOT_FOUND", "ALREADY_ERASED"])
+
+
+@strawberry.type
+class EraseCustomerPayload:
+    erased_id: strawberry.ID | None
+    signals_cleared: int
+    messages_cleared: int
+    reviews_anonymised: int
+    quotes_deleted: int
+    tasks_deleted: int
+    user_errors: list[EraseCustomerError]  # type: ignore[valid-type]
 
 
 def batch_payload(result: BatchResult) -> UpsertCustomersPayload:
@@ -184,3 +198,18 @@ class CustomerMutations:
             info.context.actor, decode_id(product_id, "productId"),
             [customer_item(c) for c in customers])
         return batch_payload(result)
+
+    @strawberry.mutation(permission_classes=[needs("customers:write")],
+                         description="Erase a customer's personal data everywhere, on their request; "
+                                     "anonymised aggregates stay and the address is never stored again.")
+    async def erase_customer(self, info: Info, id: strawberry.ID) -> EraseCustomerPayload:
+        from models.erasure import erase_customer
+
+        outcome = await erase_customer(info.context.actor, decode_id(id))
+        done = outcome.value
+        return EraseCustomerPayload(
+            erased_id=strawberry.ID(str(done.customer_id)) if done else None,
+            signals_cleared=done.signals if done else 0, messages_cleared=done.touches if done else 0,
+            reviews_anonymised=done.reviews if done else 0, quotes_deleted=done.quotes if done else 0,
+            tasks_deleted=done.tasks if done else 0,
+            user_errors=map_errors(EraseCustomerError, outcome.errors))

@@ -191,6 +191,8 @@ async def upsert_customers(actor: Actor, product_id: int | None, items: list[dic
             result.errors.append(UserError(code, message, ("customers", str(index), fld)))
         cleaned.append(clean)
 
+    from models.erasure import address_digest, erased_digests
+
     async with Customer._meta.db.transaction():
         if not await Product.exists().where(Product.id == product_id):
             result.errors.append(UserError("NOT_FOUND", "No such product.", ("productId",)))
@@ -217,6 +219,12 @@ async def upsert_customers(actor: Actor, product_id: int | None, items: list[dic
                 row["product"] = product_id
                 statuses.append("UNCHANGED" if all(row[c] == old[c] for c in _COLUMNS) else "UPDATED")
             rows.append(row)
+        erased = await erased_digests([row["email"] for row in rows])
+        for index, row in enumerate(rows):
+            if erased and address_digest(row["email"]) in erased:
+                result.errors.append(UserError(
+                    "ERASED", "This person asked to be erased: their address is not stored again.",
+                    ("customers", str(index), "email")))
         if result.errors:
             return result
         to_write = [row for row, status in zip(rows, statuses, strict=True) if status != "UNCHANGED"]

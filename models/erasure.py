@@ -1,0 +1,93 @@
+"""Erase on request: a customer's personal data removed everywhere, anonymised aggregates kept.
+
+What goes: the customer's email, names, title, company, social handles and external id; the
+free text of their signals; the messages we sent them (subject and bodies); the text and the
+reviewer's identity of their reviews (the rating, date, platform, lane and themes stay); their
+quotes (deleted: off every showcase at once); their tasks; improvement summaries quoting them.
+What stays, anonymised: that a customer of this plan and country existed, their asks and touches
+as counts (the funnel), their reviews' ratings and themes (rating history, theme trends).
+
+The address is kept only as an HMAC digest (keyed with PLAUDIT_SECRET_KEY) in `erased_address`:
+`upsertCustomers` refuses it from then on, so a CRM sync cannot bring the person back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+import settings
+from models.actors import Actor
+from models.audit import record_audit
+from models.customers import Customer
+from models.results import Outcome
+
+
+def address_digest(email: str) -> str:
+    key = settings.SETTINGS.secret_key.encode()
+    return hmac.new(key, (email or "").strip().lower().encode(), hashlib.sha256).hexdigest()
+
+
+async def erased_digests(emails: list[str]) -> set[str]:
+    """Which of these addresses were erased (as digests)."""
+    digests = [address_digest(e) for e in emails if e]
+    if not digests:
+        return set()
+    rows = await Customer.raw("SELECT digest FROM erased_address WHERE digest = ANY({}::char(64)[])",
+                              digests)
+    return {r["digest"] for r in rows}
+
+
+@dataclass
+class Erasure:
+    customer_id: int
+    signals: int
+    touches: int
+    reviews: int
+    quotes: int
+    tasks: int
+
+
+async def erase_customer(actor: Actor, customer_id: int) -> Outcome[Erasure]:
+    customer = await Customer.objects().get(Customer.id == customer_id)
+    if customer is None or not actor.may_touch_product(customer.product):
+        return Outcome.fail("NOT_FOUND", "No such customer.", "id")
+    if customer.email_status == "erased":
+        return Outcome.fail("ALREADY_ERASED", "This customer was already erased.", "id")
+    cid = customer.id
+    async with Customer._meta.db.transaction():
+        await Customer.raw("INSERT INTO erased_address (digest) VALUES ({}) ON CONFLICT DO NOTHING",
+                           address_digest(customer.email))
+        # ('{}' as a parameter: Piccolo's query strings have no escape for literal braces.)
+        signals = await _count("UPDATE signal SET note = '', payload = {}::jsonb WHERE customer = {} "
+                               "RETURNING id", "{}", cid)
+        touches = await _count(
+            "UPDATE ask_touch SET subject = '', body_text = '', body_html = '', "
+            "failure_reason = CASE WHEN failure_reason = '' THEN '' ELSE 'erased' END "
+            "WHERE ask IN (SELECT id FROM ask WHERE customer = {}) RETURNING id", cid)
+        await Customer.raw("UPDATE ask SET routing_reason = '' WHERE customer = {}", cid)
+        quotes = await _count("DELETE FROM quote WHERE customer = {} OR review IN "
+                              "(SELECT id FROM review WHERE customer = {}) RETURNING id", cid, cid)
+        await Customer.raw("UPDATE improvement SET summary = '' WHERE review IN "
+                           "(SELECT id FROM review WHERE customer = {})", cid)
+        tasks = await _count("DELETE FROM task WHERE customer = {} OR review IN "
+                             "(SELECT id FROM review WHERE customer = {}) RETURNING id", cid, cid)
+        reviews = await _count(
+            "UPDATE review SET reviewer_name = '', reviewer_title = '', reviewer_company = '', "
+            "title = '', pros = '', cons = '', body = '', url = '', match_reason = 'erased' "
+            "WHERE customer = {} RETURNING id", cid)
+        await Customer.raw(
+            "UPDATE customer SET email = {}, external_id = {}, first_name = '', last_name = '', "
+            "title = '', company = '', social_handles = {}::jsonb, account_owner = '', "
+            "email_status = 'erased', suppressed_at = coalesce(suppressed_at, now()), "
+            "updated_at = now() WHERE id = {}",
+            f"erased-{cid}@erased.invalid", f"erased-{cid}", "{}", cid)
+        await record_audit(actor, "customer.erase", "customer", cid,
+                           {"signals": signals, "touches": touches, "reviews": reviews,
+                            "quotes": quotes, "tasks": tasks})
+    return Outcome(Erasure(cid, signals, touches, reviews, quotes, tasks))
+
+
+async def _count(sql: str, *args) -> int:
+    return len(await Customer.raw(sql, *args))

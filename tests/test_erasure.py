@@ -1,0 +1,72 @@
+"""Erase on request: no trace of the person in any column of any table; aggregates intact; the
+address is refused from then on; their published quote leaves the showcase at once."""
+
+from __future__ import annotations
+
+from jobs.asks import send_touch
+from models.actors import SYSTEM
+from models.asks import Ask, AskTouch
+from models.consent import decide_consent
+from models.customers import Customer, upsert_customers
+from models.quotes import approve_quote
+from models.reviews import Review
+from models.showcase import load_showcase
+from models.tasks import Task
+from tests.quote_fixtures import EDITOR, quotes_from
+from tests.test_asking_sending import first_touch, planned_world
+
+ERASE = """mutation($id: ID!) { eraseCustomer(id: $id) { erasedId signalsCleared messagesCleared
+  reviewsAnonymised quotesDeleted tasksDeleted userErrors { code message } } }"""
+
+
+async def traces(database, *needles: str) -> list[str]:
+    """Every (table.column) in the database whose text contains one of the needles."""
+    columns = await database.run_ddl("""
+        SELECT table_name, column_name FROM information_schema.columns
+        WHERE table_schema = 'public' AND data_type IN ('text', 'character varying', 'jsonb',
+              'character', 'ARRAY') AND table_name NOT IN ('piccolo_migration')""")
+    found = []
+    for column in columns:
+        for needle in needles:
+            rows = await database.run_ddl(
+                f'SELECT 1 FROM "{column["table_name"]}" WHERE "{column["column_name"]}"::text '
+                f"ILIKE '%{needle}%' LIMIT 1")
+            if rows:
+                found.append(f"{column['table_name']}.{column['column_name']} ~ {needle}")
+    return found
+
+
+async def test_erasure_leaves_no_trace_and_keeps_the_aggregates(gql, make_token, database, world,
+                                                                smtp_sink):
+    await Customer.update({Customer.last_name: "Zyxwvut", Customer.company: "Quuxcorp"}).where(
+        Customer.external_id == "us1")
+    await planned_world(world, "us1", "gb1")
+    assert await send_touch({"job_try": 1}, (await first_touch("us1"))["id"]) == "sent"
+    quote = (await quotes_from(world, "cap-e", "us1@client.example", reviewer_name="Ana Zyxwvut",
+                               reviewer_company="Quuxcorp"))[0]
+    await approve_quote(EDITOR, quote.id, ["home_page"])
+    await decide_consent(quote.id, {"home_page": True})
+    assert len((await load_showcase(SYSTEM, world["product"].id, "home_page")).quotes) == 1
+    needles = ("us1@client.example", "Zyxwvut", "Quuxcorp")
+    assert await traces(database, *needles)  # the check can fail: the data is there
+    before = (await Review.count(), await Ask.count(), await AskTouch.count(),
+              [r["rating"] for r in await Review.select(Review.rating)])
+
+    customer = await Customer.objects().get(Customer.external_id == "us1")
+    client = gql.as_token(await make_token("customers:write"))
+    erased = (await client.data(ERASE, {"id": str(customer.id)}))["eraseCustomer"]
+    assert erased["userErrors"] == [] and erased["quotesDeleted"] == 2  # both sentences
+    assert erased["messagesCleared"] >= 1 and erased["reviewsAnonymised"] == 1
+
+    assert await traces(database, *needles) == []
+    assert (await Review.count(), await Ask.count(), await AskTouch.count(),
+            [r["rating"] for r in await Review.select(Review.rating)]) == before
+    assert (await load_showcase(SYSTEM, world["product"].id, "home_page")).quotes == []
+    assert await Task.count().where(Task.customer == customer.id) == 0
+    again = (await client.data(ERASE, {"id": str(customer.id)}))["eraseCustomer"]
+    assert [e["code"] for e in again["userErrors"]] == ["ALREADY_ERASED"]
+
+    back = await upsert_customers(SYSTEM, world["product"].id, [
+        {"external_id": "us1-new", "email": "US1@client.example"}])
+    assert [(e.code, e.field) for e in back.errors] == [("ERASED", ("customers", "0", "email"))]
+    assert await Customer.count().where(Customer.email == "us1@client.example") == 0
