@@ -18,10 +18,19 @@ import hmac
 from dataclasses import dataclass
 
 import settings
+from piccolo.columns import Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
 from models.actors import Actor
 from models.audit import record_audit
 from models.customers import Customer
 from models.results import Outcome
+
+
+class ErasedAddress(Table, tablename="erased_address"):
+    digest = Varchar(length=64, primary_key=True)
+    erased_at = Timestamptz(default=TimestamptzNow())
 
 
 def address_digest(email: str) -> str:
@@ -34,7 +43,7 @@ async def erased_digests(emails: list[str]) -> set[str]:
     digests = [address_digest(e) for e in emails if e]
     if not digests:
         return set()
-    rows = await Customer.raw("SELECT digest FROM erased_address WHERE digest = ANY({}::char(64)[])",
+    rows = await Customer.raw("SELECT digest FROM erased_address WHERE digest = ANY({}::varchar[])",
                               digests)
     return {r["digest"] for r in rows}
 

@@ -6,6 +6,7 @@ from models.asks import Ask, AskClick, AskTouch
 from models.audit import AuditEvent
 from models.campaigns import Campaign, SelectionRun
 from models.customers import Customer
+from models.erasure import ErasedAddress
 from models.outbox import OutboxMessage
 from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
 from models.products import Product
@@ -21,7 +22,7 @@ from models.tokens import ApiToken
 TABLES = [
     Product, ReviewPlatform, PlatformProfile, RatingSnapshot, Customer, Signal, Sender,
     Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Improvement, Quote, QuoteConsent, Task,
-    ApiToken, AuditEvent, OutboxMessage,
+    ApiToken, AuditEvent, OutboxMessage, ErasedAddress,
 ]
 
 APP_CONFIG = AppConfig(
