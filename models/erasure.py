@@ -17,11 +17,11 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-import settings
 from piccolo.columns import Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+import settings
 from models.actors import Actor
 from models.audit import record_audit
 from models.customers import Customer
