@@ -1,13 +1,14 @@
 """Piccolo configuration. Import only after DATABASE_URL is set (see settings.py)."""
 
 from piccolo.conf.apps import AppRegistry
-from piccolo.engine.postgres import PostgresEngine
 
 import settings
+from models.database import engine_class
 
 # extensions=(): Plaudit needs no extension, and pgserver / managed databases may
 # not allow CREATE EXTENSION.
-DB = PostgresEngine(config={"dsn": settings.require_database_url()}, extensions=())
+# A PostgresEngine whose transactions survive task cancellation (models/database.py).
+DB = engine_class()(config={"dsn": settings.require_database_url()}, extensions=())
 
 APP_REGISTRY = AppRegistry(
     apps=[

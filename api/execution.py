@@ -11,12 +11,40 @@ reporting are unchanged. tests/test_execution_fast_path.py compares both paths.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from typing import Any
 
 from graphql import GraphQLField, Undefined, get_nullable_type, is_leaf_type, is_non_null_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 _NOT_PLANNED = object()
+# Strong references: the event loop only keeps weak ones to running tasks.
+_SETTLING: set[asyncio.Future] = set()
+
+
+class SettledExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """When a non-null root field fails, graphql-core drops its siblings' results and settles
+    their coroutines "in the background", referenced only by this execution context. Once the
+    response is sent the context is collected, and a sibling caught inside a database
+    transaction was garbage-collected there: its connection stayed idle in transaction forever
+    (found by tests/test_fuzz_schema.py). Here a sibling that has not started is discarded
+    unrun — its result would be thrown away anyway — and one that has started is kept alive
+    until it finishes.
+    """
+
+    def settle_in_background(self, awaitables) -> None:
+        started = []
+        for awaitable in awaitables:
+            if inspect.iscoroutine(awaitable) and \
+                    inspect.getcoroutinestate(awaitable) == inspect.CORO_CREATED:
+                awaitable.close()
+            else:
+                started.append(awaitable)
+        if started:
+            future = asyncio.gather(*started, return_exceptions=True)
+            _SETTLING.add(future)
+            future.add_done_callback(_SETTLING.discard)
 
 
 def plan_for(field_def: GraphQLField) -> tuple[str, Any, bool] | None:
@@ -33,7 +61,7 @@ def plan_for(field_def: GraphQLField) -> tuple[str, Any, bool] | None:
     return definition.python_name, inner.coerce_output_value, not is_non_null_type(field_def.type)
 
 
-class FastLeafExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class FastLeafExecutionContext(SettledExecutionContext):
     _plans: dict[int, tuple[str, Any, bool] | None] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

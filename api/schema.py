@@ -23,7 +23,7 @@ import settings
 from api.asks import AskMutations, AskQueries
 from api.campaigns import CampaignMutations, CampaignQueries
 from api.customers import CustomerMutations, CustomerQueries
-from api.execution import FastLeafExecutionContext
+from api.execution import FastLeafExecutionContext, SettledExecutionContext
 from api.platforms import PlatformMutations, PlatformQueries
 from api.products import ProductMutations, ProductQueries
 from api.quotes import QuoteMutations, QuoteQueries
@@ -123,7 +123,7 @@ def build_schema(execution_context_class: type | None = FastLeafExecutionContext
     return PlauditSchema(
         query=Query,
         mutation=Mutation,
-        execution_context_class=execution_context_class,
+        execution_context_class=execution_context_class or SettledExecutionContext,
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: AddValidationRules(limit_rules),

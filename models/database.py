@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 
 async def _keep_session(connection) -> None:
     """Pool reset hook: nothing to undo.
@@ -43,3 +45,61 @@ def is_unavailable(error: BaseException | None) -> bool:
             return True
         error, seen = error.__cause__ or error.__context__, seen + 1
     return False
+
+
+def engine_class():
+    """PostgresEngine whose transactions survive task cancellation (see SafeTransaction)."""
+    from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+
+    class SafeTransaction(PostgresTransaction):
+        """Piccolo's transaction, robust to cancellation.
+
+        A task cancelled while BEGIN was in flight left Piccolo's transaction holding its pooled
+        connection forever, idle in transaction (found by tests/test_fuzz_schema.py: graphql-core
+        cancels a root field's siblings when it fails). Here a failed BEGIN gives the connection
+        back, and a connection whose COMMIT or ROLLBACK did not complete is terminated rather
+        than returned to the pool mid-transaction.
+        """
+
+        async def __aenter__(self):
+            if self._parent is not None:
+                return self._parent
+            self.connection = await self.get_connection()
+            try:
+                self.transaction = self.connection.transaction()
+                await self.begin()
+            except BaseException:
+                await self._give_back(broken=True)
+                raise
+            self.context = self.engine.current_transaction.set(self)
+            return self
+
+        async def __aexit__(self, exception_type, exception, traceback) -> bool:
+            if self._parent:
+                return exception is None
+            try:
+                if exception is not None and not self._rolled_back:
+                    await self.rollback()
+                elif exception is None and not self._committed and not self._rolled_back:
+                    await self.commit()
+            except BaseException:
+                await self._give_back(broken=True)
+                self.engine.current_transaction.reset(self.context)
+                raise
+            await self._give_back(broken=False)
+            self.engine.current_transaction.reset(self.context)
+            return exception is None
+
+        async def _give_back(self, broken: bool) -> None:
+            if broken:
+                self.connection.terminate()  # the server rolls back what was open
+            if self.engine.pool:
+                await asyncio.shield(self.engine.pool.release(self.connection))
+            elif not broken:
+                await self.connection.close()
+
+    class SafePostgresEngine(PostgresEngine):
+        def transaction(self, allow_nested: bool = True) -> SafeTransaction:
+            return SafeTransaction(engine=self, allow_nested=allow_nested)
+
+    return SafePostgresEngine

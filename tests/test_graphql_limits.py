@@ -229,3 +229,21 @@ async def test_mutations_over_get_are_refused(http, make_token, product):
     assert await Customer.count() == 0
     ok = await http.get("/graphql", params={"query": PLATFORMS % 1})
     assert ok.status_code == 200 and ok.json()["data"]["reviewPlatforms"]["nodes"]
+
+
+async def test_a_failing_root_field_leaves_no_transaction_open(gql, make_token, product, database):
+    """Found by fuzzing: a sibling of a failing non-null root field was dropped mid-transaction."""
+    import asyncio
+    import gc
+
+    client = gql.as_token(await make_token("asks:read", product_id=product.id))
+    for _ in range(5):
+        body = await client('{ inAppAsks(customerExternalId: "x") { link } '
+                            "customers(first: 1) { nodes { id } } }")
+        assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    gc.collect()
+    await asyncio.sleep(0.3)
+    rows = await database.run_ddl(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state LIKE 'idle in transaction%'")
+    assert rows[0]["n"] == 0
