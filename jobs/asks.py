@@ -53,15 +53,31 @@ async def send_touch(ctx: dict, touch_id: int) -> str:
     return "sent"
 
 
-async def dispatch_touches(ctx: dict) -> int:
+def touch_job_id(touch: dict, now: dt.datetime) -> str:
+    """The job id dedups hand-overs of the same attempt (the Message-ID part keeps it unique if
+    touch ids restart). A touch overdue by more than the claim timeout lost its job — its
+    worker died holding it, or Redis lost it — so each further timeout period gets a new id
+    and the touch is handed over again; claiming makes a spare run a no-op."""
+    base = f"touch:{touch['message_id']}:{touch['attempts']}"
+    overdue = now - touch["scheduled_at"]
+    if overdue > sending.CLAIM_TIMEOUT:
+        return f"{base}:{int(overdue / sending.CLAIM_TIMEOUT)}"
+    return base
+
+
+async def dispatch_touches(ctx: dict, max_batches: int = 50) -> int:
     """Cron: enqueue touches that are due (or abandoned mid-send). The database is the
     source of truth for pacing, so a restarted worker picks up exactly where it was."""
     now = dt.datetime.now(dt.UTC)
-    due = await sending.due_touches(now)
-    for touch in due:
-        # The job id dedups hand-overs of the same attempt; the Message-ID part keeps it unique
-        # even if touch ids restart (restored database, test runs sharing a Redis).
-        await ctx["redis"].enqueue_job(
-            "send_touch", touch["id"], _job_id=f"touch:{touch['message_id']}:{touch['attempts']}",
-            _defer_until=max(touch["scheduled_at"], now), _queue_name=settings.SETTINGS.queue_name)
-    return len(due)
+    handed, after = 0, None
+    for _ in range(max_batches):  # up to 50,000 per run, in batches of 1,000
+        due = await sending.due_touches(now, after=after)
+        for touch in due:
+            await ctx["redis"].enqueue_job(
+                "send_touch", touch["id"], _job_id=touch_job_id(touch, now),
+                _defer_until=max(touch["scheduled_at"], now), _queue_name=settings.SETTINGS.queue_name)
+        handed += len(due)
+        if len(due) < 1000:
+            break
+        after = (due[-1]["scheduled_at"], due[-1]["id"])
+    return handed

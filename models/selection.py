@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import secrets
 from collections import Counter
@@ -169,7 +170,7 @@ class Sampler:
 
 # Signals are consumed only once this old, so a batch still committing is not skipped when
 # a later batch's ids are seen first (ids are allocated before commit).
-SIGNAL_SETTLE = dt.timedelta(minutes=2)
+SIGNAL_SETTLE = dt.timedelta(seconds=int(os.environ.get("PLAUDIT_SIGNAL_SETTLE_SECONDS", "120")))
 # A signal is a moment to ask only while it is recent: a partner backfilling last year's
 # renewals must not trigger asks "because you renewed".
 SIGNAL_MAX_AGE = dt.timedelta(days=30)

@@ -9,6 +9,7 @@ again, and the retry reuses the touch's Message-ID.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
@@ -21,7 +22,9 @@ from models.asks import Ask, AskTouch, cancel_open_asks, message_host
 from models.links import click_url, unsubscribe_url
 from models.messages import MessageDraft, RenderedMessage, render_message
 
-CLAIM_TIMEOUT = dt.timedelta(minutes=10)
+# How long a claimed touch belongs to its worker before another may take it over (a worker
+# killed mid-send). Fault drills shorten it to see the take-over within their run.
+CLAIM_TIMEOUT = dt.timedelta(seconds=int(os.environ.get("PLAUDIT_CLAIM_TIMEOUT_SECONDS", "600")))
 # Quoted-printable keeps the text readable in the raw message (and to spam filters).
 QUOTED_PRINTABLE_UTF8 = Charset("utf-8")
 QUOTED_PRINTABLE_UTF8.body_encoding = QP
@@ -193,11 +196,15 @@ async def mark_failed(touch_id: int, reason: str, *, final: bool,
                        rendered and rendered.text, rendered and rendered.html, touch_id)
 
 
-async def due_touches(now: dt.datetime, limit: int = 1000) -> list[dict]:
-    """Touches to hand to the queue: due soon, or abandoned mid-send by a dead worker."""
+async def due_touches(now: dt.datetime, limit: int = 1000,
+                      after: tuple[dt.datetime, int] | None = None) -> list[dict]:
+    """Touches to hand to the queue: due soon, or abandoned mid-send by a dead worker — in
+    (scheduled_at, id) order, from after `after` (the last row of the previous batch)."""
+    after_at, after_id = after or (dt.datetime.min.replace(tzinfo=dt.UTC), 0)
     return await AskTouch.raw(
         "SELECT t.id, t.message_id, t.scheduled_at, t.attempts FROM ask_touch t JOIN ask a ON a.id = t.ask "
         "JOIN campaign k ON k.id = a.campaign WHERE k.status = 'active' AND a.channel = 'email' AND ("
         "(t.status = 'scheduled' AND t.scheduled_at <= {}::timestamptz + interval '2 minutes') OR "
-        "(t.status = 'sending' AND t.scheduled_at < {})) ORDER BY t.scheduled_at LIMIT {}",
-        now, now - CLAIM_TIMEOUT, limit)
+        "(t.status = 'sending' AND t.scheduled_at < {})) AND (t.scheduled_at, t.id) > ({}, {}) "
+        "ORDER BY t.scheduled_at, t.id LIMIT {}",
+        now, now - CLAIM_TIMEOUT, after_at, after_id, limit)
