@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "piccolo.apps.user.piccolo_app",
         "piccolo_api.session_auth.piccolo_app",
         "piccolo_admin.piccolo_app",
+        "piccolo_api.mfa.authenticator.piccolo_app",
     ]
 )

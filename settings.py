@@ -31,6 +31,7 @@ class Settings:
     public_base_url: str
     secret_key: str
     admin_production: bool
+    admin_require_mfa: bool
     graphql_max_depth: int
     graphql_max_aliases: int
     graphql_max_tokens: int
@@ -57,6 +58,8 @@ def load() -> Settings:
         # Used to sign opaque links; the default is only acceptable on a laptop.
         secret_key=_env("PLAUDIT_SECRET_KEY", "dev-insecure-secret-change-me"),
         admin_production=_env("PLAUDIT_ADMIN_PRODUCTION", "false").lower() in ("1", "true"),
+        # Admins must enrol an authenticator app before doing anything else.
+        admin_require_mfa=_env("PLAUDIT_ADMIN_REQUIRE_MFA", "false").lower() in ("1", "true"),
         graphql_max_depth=int(_env("GRAPHQL_MAX_DEPTH", "10")),
         graphql_max_aliases=int(_env("GRAPHQL_MAX_ALIASES", "15")),
         graphql_max_tokens=int(_env("GRAPHQL_MAX_TOKENS", "2000")),

@@ -110,7 +110,10 @@ def forms() -> list[FormConfig]:
 
 
 def build_admin():
-    return create_admin(
+    from admin.mfa import provider, require_enrolment
+
+    mfa_provider = provider()
+    admin_app = create_admin(
         tables=table_configs(),
         forms=forms(),
         auth_table=BaseUser,
@@ -121,4 +124,6 @@ def build_admin():
         # Brute-force guard on the login: 20 attempts per client per 5 minutes, then a block
         # that expires (the default never expires, locking out everyone behind one proxy).
         rate_limit_provider=InMemoryLimitProvider(timespan=300, limit=20, block_duration=300),
+        mfa_providers=[mfa_provider],
     )
+    return require_enrolment(admin_app, mfa_provider)
