@@ -90,7 +90,8 @@ async def clean_tables(database):
     from models.piccolo_app import TABLES
 
     names = ", ".join(t._meta.tablename for t in TABLES)
-    await database.run_ddl(f"TRUNCATE {names}, piccolo_user, sessions RESTART IDENTITY CASCADE")
+    await database.run_ddl(f"TRUNCATE {names}, piccolo_user, sessions, authenticator_secret "
+                           "RESTART IDENTITY CASCADE")
     await seed_platforms()
     yield
 
