@@ -56,7 +56,7 @@ def load() -> Settings:
         smtp_starttls=_env("SMTP_STARTTLS", "false").lower() in ("1", "true", "yes"),
         public_base_url=_env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         # Used to sign opaque links; the default is only acceptable on a laptop.
-        secret_key=_env("PLAUDIT_SECRET_KEY", "dev-insecure-secret-change-me"),
+        secret_key=_env("PLAUDIT_SECRET_KEY", "dev-insecure-secret-change-me"),  # DEV_SECRET_KEY
         admin_production=_env("PLAUDIT_ADMIN_PRODUCTION", "false").lower() in ("1", "true"),
         # Admins must enrol an authenticator app before doing anything else.
         admin_require_mfa=_env("PLAUDIT_ADMIN_REQUIRE_MFA", "false").lower() in ("1", "true"),
@@ -79,6 +79,16 @@ def load() -> Settings:
 
 
 SETTINGS = load()
+DEV_SECRET_KEY = "dev-insecure-secret-change-me"
+
+
+def check_production(cfg: Settings | None = None) -> None:
+    """Refuse to serve a production admin with the development secret: every link, consent and
+    unsubscribe token (and the admins' MFA secrets) would be forgeable by anyone."""
+    cfg = cfg or SETTINGS
+    if cfg.admin_production and cfg.secret_key == DEV_SECRET_KEY:
+        raise SystemExit("PLAUDIT_ADMIN_PRODUCTION is set but PLAUDIT_SECRET_KEY is the development "
+                         "default: set PLAUDIT_SECRET_KEY to a long random value.")
 
 
 def require_database_url() -> str:

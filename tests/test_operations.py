@@ -157,3 +157,13 @@ async def test_metrics(http, gql, tuned):
     tuned(metrics_token="s3cret")
     assert (await http.get("/metrics")).status_code == 401
     assert (await http.get("/metrics", headers={"Authorization": "Bearer s3cret"})).status_code == 200
+
+
+def test_production_refuses_the_development_secret():
+    import pytest as _pytest
+
+    production = dataclasses.replace(settings.SETTINGS, admin_production=True,
+                                     secret_key=settings.DEV_SECRET_KEY)
+    with _pytest.raises(SystemExit, match="PLAUDIT_SECRET_KEY"):
+        settings.check_production(production)
+    settings.check_production(dataclasses.replace(production, secret_key="x" * 40))
