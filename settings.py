@@ -79,7 +79,7 @@ def load() -> Settings:
 
 
 SETTINGS = load()
-DEV_SECRET_KEY = "dev-insecure-secret-change-me"
+DEV_SECRET_KEY = "dev-insecure-secret-change-me"  # noqa: S105 (the known-bad default)
 
 
 def check_production(cfg: Settings | None = None) -> None:

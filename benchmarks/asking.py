@@ -1114,6 +1114,10 @@ def print_report(args, header: list[str], world: World | None, fanouts: list[Chi
                      f"{med['reuse']:,.0f}/s", f"{med['plaudit'] / med['reuse']:.2f}",
                      "Plaudit ÷ reuse"))
 
+    if args.json:
+        from customers_graphql_vs_raw import write_rows
+
+        write_rows(args.json, rows)
     out()
     out(f"{'figure':<52} {'Plaudit':>10}  {'reference / target':<26} {'ratio':>6}  verdict")
     for figure, value, ref, ratio, note in rows:
@@ -1149,6 +1153,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--target-rss-mb", type=float, default=200.0)
     p.add_argument("--target-ratio", type=float, default=0.5)
     p.add_argument("--keep-logs", action="store_true", help="keep the children's logs")
+    p.add_argument("--json", metavar="PATH", help="also write the summary rows as JSON (run_all.py)")
     # Internal: the child processes.
     p.add_argument("--fanout-child", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--send-child", action="store_true", help=argparse.SUPPRESS)

@@ -530,6 +530,11 @@ def machine_summary() -> list[str]:
     ]
 
 
+def write_rows(path: str, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """The summary rows (figure, Plaudit, reference, ratio, verdict) for benchmarks/run_all.py."""
+    Path(path).write_text(json.dumps({"machine": machine_summary()[0], "rows": rows}))
+
+
 def print_report(results: list[Result], args, loadgen: str, doc_bytes: int, header: list[str],
                  db_note: str) -> float:
     out = print
@@ -567,6 +572,16 @@ def print_report(results: list[Result], args, loadgen: str, doc_bytes: int, head
     out()
     out(f"GraphQL req/s / raw req/s = {ratio:.3f}  ({verdict} the target >= "
         f"{args.target_ratio:g})")
+    if args.json:
+        p50 = {t: statistics.median(r.p50_ms for r in per_target[t]) for t in per_target}
+        write_rows(args.json, [
+            ("customers connection, GraphQL vs bare Litestar + raw asyncpg (req/s)",
+             f"{medians['graphql']:,.1f}", f"{medians['raw']:,.1f}", f"{ratio:.2f}",
+             f"{verdict} ≥ {args.target_ratio:g}"),
+            ("customers connection, p50 latency at "
+             f"{args.connections} connections (ms)", f"{p50['graphql']:.0f}", f"{p50['raw']:.0f}",
+             "", ""),
+        ])
     errors = sum(r.errors for r in results)
     if errors:
         out(f"WARNING: {errors} failed or non-2xx responses during measurement; "
@@ -595,6 +610,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="afterwards, record a py-spy profile of the Plaudit process during one "
                         "more GraphQL round and write it to PATH (raw/collapsed format)")
     p.add_argument("--keep-logs", action="store_true", help="keep the servers' log directory")
+    p.add_argument("--json", metavar="PATH", help="also write the summary rows as JSON (run_all.py)")
     # Internal: the raw server's own process.
     p.add_argument("--serve-raw", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)

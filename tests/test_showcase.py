@@ -271,3 +271,18 @@ async def test_showcase_costs_the_same_queries_for_one_quote_as_for_many(http, s
                            headers=bearer(site_token))
     assert len(body.json()["data"]["showcase"]["quotes"]) >= 4
     assert count_queries["n"] == one <= 4  # the token, the product, its platforms, its quotes
+
+
+async def test_cached_answers_are_served_before_the_rate_limit_counts(app, http, site_token, candidate,
+                                                                      monkeypatch):
+    import dataclasses
+
+    import settings
+
+    await live(candidate.id)
+    await warm(app, http, site_token)
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS,
+                                                                  rate_limit_per_minute=1))
+    # Many visitors share a site's token: hits cost nothing and are never refused.
+    for _ in range(5):
+        assert (await fetch(http, site_token)).status_code == 200
