@@ -142,6 +142,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
         middleware=[observability_middleware],
         exception_handlers={exc: database_unavailable for exc in unavailability_types()},
         debug=False,
+        logging_config=None,  # ops/logs.py configures logging for every process
         cors_config=cors_config(),
     )
     app.state.showcase_cache = ShowcaseCache(settings.SETTINGS.database_url)

@@ -80,11 +80,11 @@ def showcase_cache_middleware(app):
                 entry = None
         if entry is not None:
             cache.hits += 1
-            metrics.SHOWCASE_CACHE.labels("hit").inc()
+            metrics.CACHE_HIT.inc()
             await _send_cached(send, entry, method == "GET" and if_none_match == entry.etag)
             return
         cache.misses += 1
-        metrics.SHOWCASE_CACHE.labels("miss").inc()
+        metrics.CACHE_MISS.inc()
         generation = cache.generation
         start: dict | None = None
         parts: list[bytes] = []

@@ -50,6 +50,7 @@ def cmd_serve(args) -> None:
     from ops.logs import configure
 
     configure(args.log_level, json_lines=settings.SETTINGS.log_format == "json")
+    os.environ["PLAUDIT_LOG_LEVEL"] = args.log_level.upper()  # api/asgi.py (each uvicorn worker)
     # log_config=None keeps ours; Plaudit writes its own access line (without link tokens).
     uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
                 log_level=args.log_level, proxy_headers=True, log_config=None, access_log=False)
