@@ -7,7 +7,7 @@ import re
 import time
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
@@ -56,6 +56,8 @@ def should_mask(error: GraphQLError) -> bool:
 
 class PlauditSchema(strawberry.Schema):
     async def execute(self, query, variable_values=None, context_value=None, *args, **kwargs):
+        if variable_values and _has_nul(variable_values):
+            return ExecutionResult(data=None, errors=[GraphQLError(NUL_MESSAGE)])
         started = time.perf_counter()
         result = await super().execute(query, variable_values, context_value, *args, **kwargs)
         metrics.GRAPHQL_SECONDS.labels(_operation_type(query), metrics.operation_label(
@@ -89,6 +91,28 @@ class PlauditSchema(strawberry.Schema):
                 log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
 
 
+NUL_MESSAGE = "Strings may not contain the NUL character (\\u0000)."
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class NoNulStrings(ValidationRule):
+    """PostgreSQL text cannot hold U+0000: refuse it up front, as a clear error, rather than
+    fail deep in a query (found by fuzzing)."""
+
+    def enter_string_value(self, node, *_args):
+        if "\x00" in node.value:
+            self.report_error(GraphQLError(NUL_MESSAGE, node))
+
+
 def _operation_type(query: str | None) -> str:
     word = (query or "").lstrip().split("{", 1)[0].split(" ", 1)[0].split("(", 1)[0]
     return word if word in ("mutation", "subscription") else "query"
@@ -119,6 +143,7 @@ def build_schema(execution_context_class: type | None = FastLeafExecutionContext
     limit_rules = [
         *QueryDepthLimiter(max_depth=cfg.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=cfg.graphql_max_aliases).validation_rules,
+        NoNulStrings,
     ]
     return PlauditSchema(
         query=Query,

@@ -247,3 +247,13 @@ async def test_a_failing_root_field_leaves_no_transaction_open(gql, make_token, 
         "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() "
         "AND state LIKE 'idle in transaction%'")
     assert rows[0]["n"] == 0
+
+
+async def test_nul_characters_are_a_clear_error(gql, make_token):
+    """Found by fuzzing: PostgreSQL text cannot hold U+0000."""
+    client = gql.as_token(await make_token("customers:read"))
+    inline = await client('{ customers(first: 1, filter: {plan: "a\\u0000b"}) { nodes { id } } }')
+    assert inline["errors"][0]["message"].startswith("Strings may not contain the NUL character")
+    variables = await client("query($p: String) { customers(first: 1, filter: {plan: $p}) { nodes { id } } }",
+                             {"p": "a\x00b"})
+    assert variables["errors"][0]["message"].startswith("Strings may not contain the NUL character")

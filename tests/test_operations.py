@@ -135,7 +135,8 @@ async def test_the_access_log_has_no_link_tokens(http):
     handler.emit = records.append
     logger = logging.getLogger("plaudit.access")
     logger.addHandler(handler)
-    level, logger.level = logger.level, logging.INFO
+    level = logger.level
+    logger.setLevel(logging.INFO)  # setLevel, not .level: it clears isEnabledFor's cache
     try:
         await http.get("/consent/123.SECRETSECRETSECRET")
     finally:
