@@ -52,6 +52,10 @@ def _check(item: dict, index: int, line: int | None, profiles: dict, today: dt.d
         if value is not None and not 0 <= value <= scale:
             errors.append(UserError("INVALID_RATING", f"{prefix}{name} {value} is not on 0–{scale}.",
                                     at(name)))
+    for name, value in item.items():
+        # PostgreSQL text cannot hold U+0000; a file or feed may carry one.
+        if isinstance(value, str) and "\x00" in value:
+            errors.append(UserError("INVALID_TEXT", f"{prefix}{name} contains a NUL character.", at(name)))
     reviewed_on = item.get("reviewed_on")
     if reviewed_on is None:
         errors.append(UserError("REQUIRED", f"{prefix}the review date is required.", at("reviewedOn")))

@@ -202,3 +202,14 @@ async def test_a_token_from_another_product_links_nothing(client, world, other_p
     row = (await Review.select(Review.customer, Review.ask))[0]
     assert row == {"customer": None, "ask": None}
     assert (await Ask.select(Ask.status))[0]["status"] == "sent"
+
+
+async def test_a_nul_character_in_a_file_or_feed_is_a_clear_error(world):
+    """PostgreSQL text cannot hold U+0000; CSV files and webhooks do not pass the GraphQL check."""
+    from models.review_intake import import_reviews
+    from tests.quote_fixtures import review_item
+
+    result = await import_reviews(SYSTEM, world["product"].id,
+                                  [review_item("nul-1", "us1@client.example", pros="Great\x00 tool.")])
+    assert [(e.code, e.field[-1]) for e in result.errors] == [("INVALID_TEXT", "pros")]
+    assert await Review.count() == 0
