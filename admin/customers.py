@@ -9,8 +9,7 @@ from starlette.requests import Request
 
 from api.showcase_cache import clear_local_caches
 from models.actors import admin_actor
-from models.customers import Customer
-from models.erasure import erase_customer
+from models.erasure import erase_customer_by_address
 
 
 class EraseForm(BaseModel):
@@ -22,12 +21,9 @@ class EraseForm(BaseModel):
 async def erase_endpoint(request: Request, data: EraseForm) -> str:
     if data.confirm.strip() != "ERASE":
         raise ValueError("Type ERASE in the confirmation field.")
-    rows = await Customer.select(Customer.id).where(
-        (Customer.email == data.email.strip().lower()) & (Customer.product.slug == data.product_slug))
-    if not rows:
-        raise ValueError("No customer with that address in that product.")
     user = getattr(request.user, "user", None)
-    outcome = await erase_customer(admin_actor(getattr(user, "username", "admin")), rows[0]["id"])
+    outcome = await erase_customer_by_address(admin_actor(getattr(user, "username", "admin")),
+                                              data.product_slug, data.email)
     if not outcome.ok:
         raise ValueError("; ".join(e.message for e in outcome.errors))
     clear_local_caches()

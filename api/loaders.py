@@ -57,6 +57,6 @@ class Loaders:
 
     @cached_property
     def quote_consents(self) -> DataLoader:
-        from models.quotes import consents_for
+        from models.quote_queries import consents_for
 
         return DataLoader(_by_id(consents_for))

@@ -13,7 +13,7 @@ from api.errors import map_errors, user_error_type
 from api.permissions import needs
 from api.relay import Connection, decode_id, paginate
 from api.showcase_cache import clear_local_caches
-from models import consent, quotes
+from models import consent, quote_queries, quotes
 from models.pagination import Row
 from models.results import Outcome
 
@@ -162,7 +162,7 @@ class QuoteQueries:
                      product_id: strawberry.ID | None = None,
                      status: QuoteStatus | None = None) -> Connection[QuoteType]:
         pid = decode_id(product_id, "productId")
-        page = await paginate(lambda n, a: quotes.list_quotes(
+        page = await paginate(lambda n, a: quote_queries.list_quotes(
             info.context.actor, pid, status.value if status else None, n, a), first, after)
         page.rows = [_quote(r) for r in page.rows]
         return Connection.from_page(page)

@@ -7,14 +7,13 @@ import asyncio
 from litestar import Response, get
 from litestar.params import FromPath
 
-from models.showcase import live_quote
-from models.social_cards import card_for_row
+from models.social_cards import card_for_row, card_row
 
 
 @get("/showcase/quotes/{quote_id:int}/card.png", include_in_schema=False)
 async def quote_card(quote_id: FromPath[int]) -> Response:
     # Only quotes live on some placement: a candidate's words are not public yet.
-    row = await live_quote(quote_id)
+    row = await card_row(quote_id, live_only=True)
     if row is None:
         return Response("No such published quote.", status_code=404, media_type="text/plain")
     png = await asyncio.to_thread(card_for_row, row)  # ~50 ms of drawing: off the event loop

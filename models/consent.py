@@ -27,6 +27,7 @@ from models.quotes import (
     PLACEMENTS,
     Quote,
     QuoteConsent,
+    attribution_line,
     check_placements,
     fully_approved,
     is_notable,
@@ -126,8 +127,8 @@ async def consent_view(quote_id: int) -> ConsentView | None:
         QuoteConsent.quote == quote.id)
     given = {r["placement"]: r["state"] for r in rows}
     states = {p: given[p] for p in PLACEMENTS if p in given}
-    attribution = ", ".join(x for x in (quote.attribution_name, quote.attribution_title,
-                                        quote.attribution_company) if x)
+    attribution = attribution_line(quote.attribution_name, quote.attribution_title,
+                                   quote.attribution_company)
     return ConsentView(quote.id, product["name"], quote.text, attribution, quote.photo_url,
                        quote.photo_permitted, quote.consent_locale, states,
                        closed=quote.status == "rejected" and "revoked" not in states.values())

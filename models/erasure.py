@@ -100,3 +100,15 @@ async def erase_customer(actor: Actor, customer_id: int) -> Outcome[Erasure]:
 
 async def _count(sql: str, *args) -> int:
     return len(await Customer.raw(sql, *args))
+
+
+async def erase_customer_by_address(actor: Actor, product_slug: str, email: str) -> Outcome[Erasure]:
+    """The same, for a request that names the person by address (as people do)."""
+    from models.products import Product
+
+    rows = await Customer.select(Customer.id).where(
+        (Customer.email == (email or "").strip().lower())
+        & Customer.product.is_in(Product.select(Product.id).where(Product.slug == product_slug)))
+    if not rows:
+        return Outcome.fail("NOT_FOUND", "No customer with that address in that product.", "email")
+    return await erase_customer(actor, rows[0]["id"])

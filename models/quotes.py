@@ -108,6 +108,11 @@ def is_verbatim_excerpt(original: str, text: str) -> bool:
     return True
 
 
+def attribution_line(name: str, title: str, company: str) -> str:
+    """How a quote is attributed — on the consent page, in mail and on its card."""
+    return ", ".join(part for part in (name, title, company) if part)
+
+
 def check_excerpt(original: str, text: str) -> list[UserError]:
     text = (text or "").strip()
     if not text:
@@ -436,26 +441,3 @@ async def edit_quote(actor: Actor, quote_id: int, text: str | None = None,
             await record_audit(actor, "quote.edit", "quote", quote.id, changes)
     return Outcome(quote)
 
-
-async def list_quotes(actor: Actor, product_id: int | None, status: str | None,
-                      first: int | None, after_id: int | None):
-    from models.pagination import keyset_page
-
-    query = Quote.select(*Quote.all_columns())
-    if actor.product_id is not None:
-        query = query.where(Quote.product == actor.product_id)
-    if product_id is not None:
-        query = query.where(Quote.product == product_id)
-    if status is not None:
-        query = query.where(Quote.status == status)
-    return await keyset_page(query, Quote.id, first, after_id)
-
-
-async def consents_for(quote_ids: list[int]) -> dict[int, list[dict]]:
-    """Consent rows per quote, for many quotes in one query (DataLoader batches)."""
-    rows = await QuoteConsent.select(*QuoteConsent.all_columns()).where(
-        QuoteConsent.quote.is_in(quote_ids or [0])).order_by(QuoteConsent.placement)
-    found: dict[int, list[dict]] = {q: [] for q in quote_ids}
-    for row in rows:
-        found[row["quote"]].append(row)
-    return found

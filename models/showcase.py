@@ -130,17 +130,3 @@ async def load_showcase(actor: Actor, product_id: int | None, placement: str,
             platform_name=r["platform_name"], source_url=r["source_url"],
             disclosures=disclosures(r, product["name"]), position=r["position"]) for r in quotes])
 
-
-async def live_quote(quote_id: int) -> dict | None:
-    """A quote that is live somewhere (its social card may be served publicly), else None."""
-    rows = await Product.raw(
-        """SELECT q.id, q.text, q.attribution_name, q.attribution_title, q.attribution_company,
-                  r.rating, pl.name AS platform_name, p.name AS product_name, p.brand_color
-           FROM quote q JOIN product p ON p.id = q.product
-           LEFT JOIN review r ON r.id = q.review
-           LEFT JOIN platform_profile pp ON pp.id = r.profile
-           LEFT JOIN review_platform pl ON pl.id = pp.platform
-           WHERE q.id = {} AND q.status = 'published'
-             AND EXISTS (SELECT 1 FROM quote_consent c WHERE c.quote = q.id AND c.published)""",
-        quote_id)
-    return rows[0] if rows else None

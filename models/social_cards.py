@@ -17,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from models.quotes import Quote
+from models.quotes import Quote, attribution_line
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72
@@ -136,24 +136,24 @@ def render_card(text: str, attribution: str, rating: float | None, platform: str
     return out.getvalue()
 
 
-def attribution_line(row: dict) -> str:
-    return ", ".join(x for x in (row["attribution_name"], row["attribution_title"],
-                                 row["attribution_company"]) if x)
-
-
 def card_for_row(row: dict) -> bytes:
-    return render_card(row["text"], attribution_line(row), row["rating"], row["platform_name"],
+    attribution = attribution_line(row["attribution_name"], row["attribution_title"],
+                                   row["attribution_company"])
+    return render_card(row["text"], attribution, row["rating"], row["platform_name"],
                        row["product_name"], row["brand_color"])
 
 
-async def card_row(quote_id: int) -> dict | None:
-    """Everything a card shows, for any quote (the admin previews before publishing)."""
+async def card_row(quote_id: int, live_only: bool = False) -> dict | None:
+    """Everything a card shows. The admin previews any quote; the public URL (`live_only`) serves
+    only a quote that is published on some placement — a candidate's words are not public."""
+    live = ("AND q.status = 'published' AND EXISTS (SELECT 1 FROM quote_consent c "
+            "WHERE c.quote = q.id AND c.published)") if live_only else ""
     rows = await Quote.raw(
-        """SELECT q.id, q.text, q.attribution_name, q.attribution_title, q.attribution_company,
-                  r.rating, pl.name AS platform_name, p.name AS product_name, p.brand_color
-           FROM quote q JOIN product p ON p.id = q.product
-           LEFT JOIN review r ON r.id = q.review
-           LEFT JOIN platform_profile pp ON pp.id = r.profile
-           LEFT JOIN review_platform pl ON pl.id = pp.platform
-           WHERE q.id = {}""", quote_id)
+        f"""SELECT q.id, q.text, q.attribution_name, q.attribution_title, q.attribution_company,
+                   r.rating, pl.name AS platform_name, p.name AS product_name, p.brand_color
+            FROM quote q JOIN product p ON p.id = q.product
+            LEFT JOIN review r ON r.id = q.review
+            LEFT JOIN platform_profile pp ON pp.id = r.profile
+            LEFT JOIN review_platform pl ON pl.id = pp.platform
+            WHERE q.id = {{}} {live}""", quote_id)
     return rows[0] if rows else None

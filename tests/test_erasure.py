@@ -70,3 +70,14 @@ async def test_erasure_leaves_no_trace_and_keeps_the_aggregates(gql, make_token,
         {"external_id": "us1-new", "email": "US1@client.example"}])
     assert [(e.code, e.field) for e in back.errors] == [("ERASED", ("customers", "0", "email"))]
     assert await Customer.count().where(Customer.email == "us1@client.example") == 0
+
+
+async def test_the_admin_form_erases_by_address(http, world):
+    from models.erasure import erase_customer_by_address
+    from tests.quote_fixtures import EDITOR
+    from tests.test_admin_reviews import admin as _admin  # noqa: F401
+
+    missing = await erase_customer_by_address(EDITOR, "ledger", "nobody@client.example")
+    assert [e.code for e in missing.errors] == ["NOT_FOUND"]
+    done = await erase_customer_by_address(EDITOR, "ledger", " GB1@client.example ")
+    assert done.ok and await Customer.count().where(Customer.email == "gb1@client.example") == 0
