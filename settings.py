@@ -35,6 +35,7 @@ class Settings:
     graphql_max_depth: int
     graphql_max_aliases: int
     graphql_max_tokens: int
+    graphql_max_fields: int
     mail_from: str
     max_body_bytes: int
     max_upload_bytes: int
@@ -63,6 +64,8 @@ def load() -> Settings:
         graphql_max_depth=int(_env("GRAPHQL_MAX_DEPTH", "10")),
         graphql_max_aliases=int(_env("GRAPHQL_MAX_ALIASES", "15")),
         graphql_max_tokens=int(_env("GRAPHQL_MAX_TOKENS", "2000")),
+        # Fields in a document once its fragments are expanded (what validation walks).
+        graphql_max_fields=int(_env("GRAPHQL_MAX_FIELDS", "500")),
         # Consent requests come from the campaign's sender when there is one, else from here.
         mail_from=_env("PLAUDIT_MAIL_FROM", "Plaudit <no-reply@plaudit.localhost>"),
         max_body_bytes=int(_env("PLAUDIT_MAX_BODY_BYTES", str(4 * 1024 * 1024))),

@@ -8,21 +8,14 @@ import time
 
 import strawberry
 from graphql import ExecutionResult, GraphQLError, ValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.tools import merge_types
 
 import settings
 from api.asks import AskMutations, AskQueries
 from api.campaigns import CampaignMutations, CampaignQueries
 from api.customers import CustomerMutations, CustomerQueries
+from api.document_limits import BoundedValidation, Limits
 from api.execution import FastLeafExecutionContext, SettledExecutionContext
 from api.platforms import PlatformMutations, PlatformQueries
 from api.products import ProductMutations, ProductQueries
@@ -56,6 +49,11 @@ def should_mask(error: GraphQLError) -> bool:
 
 class PlauditSchema(strawberry.Schema):
     async def execute(self, query, variable_values=None, context_value=None, *args, **kwargs):
+        if query is not None and len(query) > MAX_DOCUMENT_CHARS:
+            # Parsing stops at the token limit, but lexing a few MB to get there still costs.
+            return ExecutionResult(data=None, errors=[GraphQLError(
+                f"The document is longer than {MAX_DOCUMENT_CHARS} characters; send large "
+                "values as variables.", extensions={"code": "DOCUMENT_TOO_COSTLY"})])
         if variable_values and _has_nul(variable_values):
             return ExecutionResult(data=None, errors=[GraphQLError(NUL_MESSAGE)])
         started = time.perf_counter()
@@ -91,6 +89,7 @@ class PlauditSchema(strawberry.Schema):
                 log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
 
 
+MAX_DOCUMENT_CHARS = 100_000
 NUL_MESSAGE = "Strings may not contain the NUL character (\\u0000)."
 
 
@@ -138,21 +137,21 @@ class PlauditMaskErrors(MaskErrors):
 
 def build_schema(execution_context_class: type | None = FastLeafExecutionContext) -> strawberry.Schema:
     cfg = settings.SETTINGS
-    # The limiters' rule classes are built once: ValidationCache keys on the rules, so
-    # a limiter constructed per request (fresh classes) would make every lookup miss.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=cfg.graphql_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=cfg.graphql_max_aliases).validation_rules,
-        NoNulStrings,
-    ]
+    # Depth, aliases and expanded size in one memoised pass before graphql-core's rules
+    # (api/document_limits.py): Strawberry's own limiters re-expand every fragment spread.
+    limits = Limits(max_depth=cfg.graphql_max_depth, max_aliases=cfg.graphql_max_aliases,
+                    max_size=cfg.graphql_max_fields, max_nesting=cfg.graphql_max_depth + 30,
+                    max_repeat=32)
+    # Built once: the validation cache keys on the rules.
+    extra_rules = [NoNulStrings]
     return PlauditSchema(
         query=Query,
         mutation=Mutation,
         execution_context_class=execution_context_class or SettledExecutionContext,
         extensions=[
             lambda: ParserCache(maxsize=512),
-            lambda: AddValidationRules(limit_rules),
-            lambda: ValidationCache(maxsize=512),
+            lambda: AddValidationRules(extra_rules),
+            lambda: BoundedValidation(limits, maxsize=512),
             lambda: MaxTokensLimiter(max_token_count=cfg.graphql_max_tokens),
             lambda: PlauditMaskErrors(should_mask_error=should_mask),
         ],
