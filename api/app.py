@@ -14,12 +14,14 @@ from litestar.di import Provide
 from litestar.handlers import asgi
 from litestar.response import Redirect
 from litestar.types import Receive, Scope, Send
+from cross_web import HTTPException  # what Strawberry's views turn into a 4xx response
 from strawberry.litestar import make_graphql_controller
 
 import settings
 from api.consent import ROUTES as consent_routes
 from api.context import context_getter
 from api.demo_page import ROUTES as demo_routes
+from api.json_body import BadJson, decode_json_body
 from api.links import ROUTES as link_routes
 from api.observability import observability_middleware
 from api.rate_limits import rate_limit_middleware
@@ -53,6 +55,14 @@ def graphql_controller() -> type:
 
         def encode_json(self, data: object) -> bytes:
             return msgspec.json.encode(data)
+
+        def decode_json(self, data: str | bytes) -> object:
+            # Strawberry turns only JSONDecodeError into a 400: invalid UTF-8 and deep nesting
+            # were 500s.
+            try:
+                return decode_json_body(data)
+            except BadJson as exc:
+                raise HTTPException(400, str(exc)) from exc
 
     return GraphQLController
 

@@ -23,6 +23,10 @@ class SenderType:
     signature: str
     created_at: dt.datetime
 
+    @strawberry.field(description="The product this sender belongs to; null: shared by all.")
+    def product_id(self) -> strawberry.ID | None:
+        return self.product  # type: ignore[attr-defined]
+
 
 @strawberry.input
 class SenderInput:
@@ -34,7 +38,7 @@ class SenderInput:
 
 
 SaveSenderError = user_error_type("SaveSender", ["NAME_REQUIRED", "INVALID_EMAIL", "EMAIL_TAKEN",
-                                                 "NOT_FOUND"])
+                                                 "NOT_FOUND", "PRODUCT_FORBIDDEN"])
 
 
 @strawberry.type
@@ -50,17 +54,22 @@ def _fields(data: SenderInput) -> dict:
 @strawberry.type
 class SenderQueries:
     @strawberry.field(permission_classes=[needs("senders:read")])
-    async def senders(self, first: int | None = 20, after: str | None = None,
+    async def senders(self, info: Info, first: int | None = 20, after: str | None = None,
                       search: str | None = None) -> Connection[SenderType]:
-        page = await paginate(lambda n, a: domain.list_senders(search, n, a), first, after)
+        actor = info.context.actor
+        page = await paginate(lambda n, a: domain.list_senders(actor, search, n, a), first, after)
         return Connection.from_page(page)
 
 
 @strawberry.type
 class SenderMutations:
     @strawberry.mutation(permission_classes=[needs("senders:write")])
-    async def create_sender(self, info: Info, input: SenderInput) -> SaveSenderPayload:
-        outcome = await domain.save_sender(info.context.actor, None, _fields(input))
+    async def create_sender(self, info: Info, input: SenderInput,
+                            product_id: strawberry.ID | None = None) -> SaveSenderPayload:
+        """For one product, or shared by every product when `productId` is omitted (a token
+        limited to a product always creates for its own)."""
+        outcome = await domain.save_sender(info.context.actor, None, _fields(input),
+                                           decode_id(product_id, "productId"))
         return SaveSenderPayload(sender=outcome.value,
                                  user_errors=map_errors(SaveSenderError, outcome.errors))
 

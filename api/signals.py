@@ -83,10 +83,14 @@ class RecordSignalsPayload:
     user_errors: list[RecordSignalsError]  # type: ignore[valid-type]
 
 
+DeriveTenureMilestonesError = user_error_type("DeriveTenureMilestones", ["FORBIDDEN"])
+
+
 @strawberry.type
 class DeriveTenureMilestonesPayload:
     queued: bool = strawberry.field(description="The derivation job is queued (see the outbox).")
-    outbox_id: strawberry.ID
+    outbox_id: strawberry.ID | None
+    user_errors: list[DeriveTenureMilestonesError]  # type: ignore[valid-type]
 
 
 @strawberry.type
@@ -129,7 +133,9 @@ class SignalMutations:
     @strawberry.mutation(permission_classes=[needs("admin")],
                          description="Queue the tenure-milestone derivation now (it also runs daily).")
     async def derive_tenure_milestones(self, info: Info) -> DeriveTenureMilestonesPayload:
-        outbox_id = await domain.request_tenure_derivation(info.context.actor, dt.date.today())
-        if info.context.queue is not None:
-            await info.context.queue.hand_over([outbox_id])
-        return DeriveTenureMilestonesPayload(queued=True, outbox_id=outbox_id)
+        outcome = await domain.request_tenure_derivation(info.context.actor, dt.date.today())
+        if outcome.ok and info.context.queue is not None:
+            await info.context.queue.hand_over([outcome.value])
+        return DeriveTenureMilestonesPayload(
+            queued=outcome.ok, outbox_id=outcome.value,
+            user_errors=map_errors(DeriveTenureMilestonesError, outcome.errors))

@@ -31,7 +31,8 @@ class ApiTokenType:
 
 
 CreateApiTokenError = user_error_type("CreateApiToken", [
-    "FORBIDDEN", "NAME_REQUIRED", "UNKNOWN_SCOPE", "SCOPES_REQUIRED", "EXPIRY_IN_PAST", "NOT_FOUND"])
+    "FORBIDDEN", "NAME_REQUIRED", "UNKNOWN_SCOPE", "SCOPES_REQUIRED", "EXPIRY_IN_PAST", "NOT_FOUND",
+    "PRODUCT_FORBIDDEN", "EXPIRY_BEYOND_OWN"])
 RevokeApiTokenError = user_error_type("RevokeApiToken", ["FORBIDDEN", "NOT_FOUND"])
 
 
@@ -53,9 +54,11 @@ class RevokeApiTokenPayload:
 @strawberry.type
 class TokenQueries:
     @strawberry.field(permission_classes=[needs("admin")])
-    async def api_tokens(self, first: int | None = 20,
+    async def api_tokens(self, info: Info, first: int | None = 20,
                          after: str | None = None) -> Connection[ApiTokenType]:
-        page = await paginate(domain.list_tokens, first, after)
+        actor = info.context.actor
+        page = await paginate(lambda size, after_id: domain.list_tokens(actor, size, after_id),
+                              first, after)
         return Connection.from_page(page)
 
 

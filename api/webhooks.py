@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from litestar import Request, Response, post
 
+from api.json_body import BadJson, decode_json_body
 from api.rate_limits import rate_limit_middleware
 from models.review_intake import import_reviews, item_from_mapping
 from models.webhooks import verify
@@ -23,14 +22,19 @@ async def receive_reviews(request: Request) -> Response:
     if verdict.actor is None:
         return Response({"error": verdict.problem}, status_code=401)
     try:
-        payload = json.loads(body)
+        payload = decode_json_body(body)
         reviews = payload["reviews"]
         if not isinstance(reviews, list) or not all(isinstance(r, dict) for r in reviews):
             raise TypeError
-    except (ValueError, KeyError, TypeError):
+    except BadJson as exc:
+        return Response({"error": str(exc)}, status_code=400)
+    except (KeyError, TypeError):
         return Response({"error": 'Send JSON: {"productId": 1, "reviews": [{…}]}'}, status_code=400)
     product_id = payload.get("productId")
-    result = await import_reviews(verdict.actor, product_id if isinstance(product_id, int) else None,
+    if product_id is not None and (type(product_id) is not int or not 0 < product_id < 2**31):
+        return Response({"error": "`productId` must be a product's id (a positive integer)."},
+                        status_code=400)
+    result = await import_reviews(verdict.actor, product_id,
                                   [item_from_mapping(r) for r in reviews],
                                   skip_invalid=bool(payload.get("skipInvalid")), source="webhook")
     errors = [{"field": list(e.field), "code": e.code, "message": e.message} for e in result.errors]

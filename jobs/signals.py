@@ -16,5 +16,5 @@ async def derive_tenure_milestones_job(args: dict[str, Any]) -> int:
 
 async def daily_tenure_milestones(ctx: dict) -> int:
     """Cron: queue today's derivation through the outbox like any other request."""
-    outbox_id = await request_tenure_derivation(SYSTEM, dt.date.today())
+    outbox_id = (await request_tenure_derivation(SYSTEM, dt.date.today())).value
     return await ctx["relay"].hand_over([outbox_id])

@@ -96,7 +96,8 @@ async def save_campaign(actor, campaign_id: int | None, data: dict):
     changes = {k: v for k, v in data.items() if v is not None}
     async with Campaign._meta.db.transaction():
         if campaign_id is None:
-            product_id = changes.get("product")
+            product_id = changes.get("product") or actor.product_id
+            changes["product"] = product_id
             if product_id is None:
                 return Outcome.fail("REQUIRED", "Say which product.", "productId")
             if not actor.may_touch_product(product_id):
@@ -120,8 +121,10 @@ async def save_campaign(actor, campaign_id: int | None, data: dict):
         if "trigger_kind" in changes and changes["trigger_kind"] == "one_off":
             config["trigger_signal"] = changes.get("trigger_signal")
         errors = check_config(config)
+        # The sender is shared, or the campaign's product's own.
         if config.get("sender") is not None and not await Sender.exists().where(
-                Sender.id == config["sender"]):
+                (Sender.id == config["sender"])
+                & (Sender.product.is_null() | (Sender.product == campaign.product))):
             from models.results import UserError
 
             errors.append(UserError("NOT_FOUND", "No such sender.", ("senderId",)))

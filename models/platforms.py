@@ -173,8 +173,9 @@ def validate_platform_fields(data: dict) -> list[UserError]:
 
 async def save_platform(actor: Actor, platform_id: int | None, data: dict) -> Outcome[ReviewPlatform]:
     """Create a platform, or change its rules. Only admins edit the catalogue."""
-    if not actor.has_scope("admin"):
-        return Outcome.fail("FORBIDDEN", "Only admins edit the platform catalogue.")
+    if not actor.has_scope("admin") or actor.product_id is not None:
+        # The catalogue's rules apply to every product: a product-limited admin may not edit it.
+        return Outcome.fail("FORBIDDEN", "Only unlimited admins edit the platform catalogue.")
     changes = {k: v for k, v in data.items() if v is not None}
     async with ReviewPlatform._meta.db.transaction():
         if platform_id is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
@@ -10,6 +10,7 @@ from piccolo.table import Table
 from models.actors import Actor
 from models.audit import record_audit
 from models.customers import EMAIL_RE
+from models.products import Product
 from models.results import Outcome, UserError
 
 
@@ -24,6 +25,8 @@ class Sender(Table, tablename="sender"):
     photo_url = Varchar(length=500, default="")
     signature = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    product = ForeignKey(references=Product, on_delete=OnDelete.cascade, null=True, default=None,
+                         help_text="Empty: shared by every product (managed by unlimited admins only)")
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
@@ -38,7 +41,23 @@ def validate_sender_fields(data: dict) -> list[UserError]:
     return errors
 
 
-async def save_sender(actor: Actor, sender_id: int | None, data: dict) -> Outcome[Sender]:
+def may_use_sender(actor: Actor, sender_product: int | None) -> bool:
+    """Shared senders are read by all; a product's own only by actors who may touch it."""
+    return sender_product is None or actor.may_touch_product(sender_product)
+
+
+async def save_sender(actor: Actor, sender_id: int | None, data: dict,
+                      product_id: int | None = None) -> Outcome[Sender]:
+    """Create a sender (for `product_id`, or shared when None) or change one.
+
+    A product-limited actor creates senders for its own product only, and changes only those:
+    shared senders appear in every product's mail.
+    """
+    if sender_id is None and actor.product_id is not None:
+        if product_id not in (None, actor.product_id):
+            return Outcome.fail("PRODUCT_FORBIDDEN", "This token may only create senders for its "
+                                "own product.", "productId")
+        product_id = actor.product_id
     changes = {k: v for k, v in data.items() if v is not None}
     if "email" in changes:
         changes["email"] = changes["email"].strip().lower()
@@ -47,10 +66,12 @@ async def save_sender(actor: Actor, sender_id: int | None, data: dict) -> Outcom
         return Outcome(errors=errors)
     async with Sender._meta.db.transaction():
         if sender_id is None:
-            sender = Sender(**changes)
+            if product_id is not None and not await Product.exists().where(Product.id == product_id):
+                return Outcome.fail("NOT_FOUND", "No such product.", "productId")
+            sender = Sender(**changes, product=product_id)
         else:
             sender = await Sender.objects().get(Sender.id == sender_id)
-            if sender is None:
+            if sender is None or (actor.product_id is not None and sender.product != actor.product_id):
                 return Outcome.fail("NOT_FOUND", "No such sender.", "id")
             for key, value in changes.items():
                 setattr(sender, key, value)
@@ -63,10 +84,12 @@ async def save_sender(actor: Actor, sender_id: int | None, data: dict) -> Outcom
     return Outcome(sender)
 
 
-async def list_senders(search: str | None, first: int | None, after_id: int | None):
+async def list_senders(actor: Actor, search: str | None, first: int | None, after_id: int | None):
     from models.pagination import keyset_page
 
     query = Sender.select()
+    if actor.product_id is not None:
+        query = query.where(Sender.product.is_null() | (Sender.product == actor.product_id))
     if search:
         query = query.where(Sender.name.ilike(f"%{search}%") | Sender.email.ilike(f"%{search}%"))
     return await keyset_page(query, Sender.id, first, after_id)

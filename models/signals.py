@@ -24,7 +24,7 @@ from models.batches import BatchResult, ItemResult, batch_target
 from models.customers import Customer
 from models.pagination import Page, Row, keyset_page
 from models.products import Product
-from models.results import UserError
+from models.results import Outcome, UserError
 
 SIGNAL_KINDS = (
     "renewed", "upgraded", "ticket_resolved", "nps_answer", "praise",
@@ -39,6 +39,8 @@ TENURE_SOURCE = "plaudit"
 
 class Signal(Table, tablename="signal"):
     customer = ForeignKey(references=Customer, on_delete=OnDelete.cascade, null=False)
+    product = ForeignKey(references=Product, on_delete=OnDelete.cascade, null=False,
+                         help_text="The customer's product: event ids are unique per product")
     kind = Varchar(length=30)
     source = Varchar(length=60, help_text="Who pushed it: billing, help desk, CRM, plaudit")
     event_id = Varchar(length=200, help_text="The source's id; duplicates are ignored")
@@ -155,14 +157,14 @@ async def record_signals(actor: Actor, product_id: int | None, items: list[dict]
         if result.errors:
             return result
         rows = [{
-            "customer": customer_ids[c["customer_external_id"]], "kind": c["kind"],
+            "customer": customer_ids[c["customer_external_id"]], "product": product_id, "kind": c["kind"],
             "source": c["source"], "event_id": c["event_id"],
             "occurred_at": c["occurred_at"].isoformat(), "nps_score": c.get("nps_score"),
             "note": c.get("note", ""), "payload": c.get("payload", {}),
         } for c in cleaned]
         inserted = await _insert_signals(rows)
-        known = await _existing_ids([(r["source"], r["event_id"]) for r in rows if
-                                     (r["source"], r["event_id"]) not in inserted])
+        known = await _existing_ids(product_id, [(r["source"], r["event_id"]) for r in rows if
+                                                 (r["source"], r["event_id"]) not in inserted])
         for index, row in enumerate(rows):
             key = (row["source"], row["event_id"])
             status = "CREATED" if key in inserted else "DUPLICATE"
@@ -174,23 +176,24 @@ async def record_signals(actor: Actor, product_id: int | None, items: list[dict]
 
 
 async def _insert_signals(rows: list[dict]) -> dict[tuple[str, str], int]:
-    cols = "customer, kind, source, event_id, occurred_at, nps_score, note, payload"
+    cols = "customer, product, kind, source, event_id, occurred_at, nps_score, note, payload"
     records = await Signal.raw(
         f"INSERT INTO signal ({cols}) SELECT {cols} FROM "
         "jsonb_populate_recordset(NULL::signal, {}::jsonb) "
-        "ON CONFLICT (source, event_id) DO NOTHING RETURNING id, source, event_id",
+        "ON CONFLICT (product, source, event_id) DO NOTHING RETURNING id, source, event_id",
         json.dumps(rows),
     )
     return {(r["source"], r["event_id"]): r["id"] for r in records}
 
 
-async def _existing_ids(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+async def _existing_ids(product_id: int, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     if not keys:
         return {}
     records = await Signal.raw(
         "SELECT s.id, s.source, s.event_id FROM signal s JOIN unnest({}::text[], {}::text[]) "
-        "AS k(source, event_id) ON s.source = k.source AND s.event_id = k.event_id",
-        [k[0] for k in keys], [k[1] for k in keys],
+        "AS k(source, event_id) ON s.source = k.source AND s.event_id = k.event_id "
+        "WHERE s.product = {}",
+        [k[0] for k in keys], [k[1] for k in keys], product_id,
     )
     return {(r["source"], r["event_id"]): r["id"] for r in records}
 
@@ -232,7 +235,7 @@ async def derive_tenure_milestones(today: dt.date) -> int:
     a second run (or arq running the job twice) inserts nothing new.
     """
     oldest = _add_months(today, -max(TENURE_MILESTONES_MONTHS)) - dt.timedelta(days=1)
-    candidates = await Customer.select(Customer.id, Customer.customer_since).where(
+    candidates = await Customer.select(Customer.id, Customer.product, Customer.customer_since).where(
         Customer.customer_since.is_not_null() & (Customer.customer_since >= oldest)
         & (Customer.email_status != "erased"))
     rows = []
@@ -242,7 +245,8 @@ async def derive_tenure_milestones(today: dt.date) -> int:
             continue
         reached_on = _add_months(cand["customer_since"], months)
         rows.append({
-            "customer": cand["id"], "kind": "tenure_milestone", "source": TENURE_SOURCE,
+            "customer": cand["id"], "product": cand["product"], "kind": "tenure_milestone",
+            "source": TENURE_SOURCE,
             "event_id": f"tenure:{cand['id']}:{months}m",
             "occurred_at": dt.datetime.combine(reached_on, dt.time(), dt.UTC).isoformat(),
             "nps_score": None, "note": f"{months} months as a customer", "payload": {"months": months},
@@ -250,7 +254,9 @@ async def derive_tenure_milestones(today: dt.date) -> int:
     if not rows:
         return 0
     async with Signal._meta.db.transaction():
-        inserted = await _insert_signals(rows)
+        inserted = {}
+        for start in range(0, len(rows), 5000):  # one statement per few thousand rows
+            inserted.update(await _insert_signals(rows[start:start + 5000]))
         if inserted:
             from models.actors import SYSTEM
 
@@ -258,11 +264,17 @@ async def derive_tenure_milestones(today: dt.date) -> int:
     return len(inserted)
 
 
-async def request_tenure_derivation(actor: Actor, today: dt.date) -> int:
-    """Queue a derivation run through the outbox; returns the outbox message id."""
+async def request_tenure_derivation(actor: Actor, today: dt.date) -> Outcome[int]:
+    """Queue a derivation run (over every product) through the outbox: the outbox message id.
+
+    Unlimited admins only: a product-limited token does not start work across all products.
+    """
     from models.outbox import OutboxMessage, add_to_outbox
 
+    if actor.product_id is not None:
+        return Outcome.fail("FORBIDDEN", "The derivation runs across every product; it needs an "
+                            "admin token not limited to one product.")
     async with OutboxMessage._meta.db.transaction():
         outbox_id = await add_to_outbox("derive_tenure_milestones", {"today": today.isoformat()})
         await record_audit(actor, "signals.request_tenure_derivation", "outbox_message", outbox_id)
-    return outbox_id
+    return Outcome(outbox_id)

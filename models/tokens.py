@@ -73,6 +73,18 @@ async def create_token(actor: Actor, name: str, scopes: list[str], product_id: i
         return Outcome.fail("SCOPES_REQUIRED", "Give the token at least one scope.", "scopes")
     if expires_at is not None and expires_at <= dt.datetime.now(dt.UTC):
         return Outcome.fail("EXPIRY_IN_PAST", "The expiry date is in the past.", "expiresAt")
+    # A token mints nothing beyond itself: its own product, no longer life. (Scopes: only the
+    # admin scope creates tokens, and it holds every scope.)
+    if actor.product_id is not None:
+        if product_id is None:
+            product_id = actor.product_id
+        elif product_id != actor.product_id:
+            return Outcome.fail("PRODUCT_FORBIDDEN", "This token may only create tokens limited to "
+                                "its own product.", "productId")
+    if actor.expires_at is not None and (expires_at is None or expires_at > actor.expires_at):
+        return Outcome.fail("EXPIRY_BEYOND_OWN", "A token that expires may only create tokens "
+                            f"that expire no later than it does ({actor.expires_at.isoformat()}).",
+                            "expiresAt")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
     async with ApiToken._meta.db.transaction():
         if product_id is not None and not await Product.exists().where(Product.id == product_id):
@@ -93,7 +105,8 @@ async def revoke_token(actor: Actor, token_id: int) -> Outcome[ApiToken]:
         return Outcome.fail("FORBIDDEN", "Only admins revoke tokens.")
     async with ApiToken._meta.db.transaction():
         token = await ApiToken.objects().get(ApiToken.id == token_id)
-        if token is None:
+        if token is None or (actor.product_id is not None and token.product != actor.product_id):
+            # A product-limited actor sees only its product's tokens, not unlimited ones.
             return Outcome.fail("NOT_FOUND", "No such token.", "id")
         if token.revoked_at is None:
             token.revoked_at = dt.datetime.now(dt.UTC)
@@ -123,8 +136,11 @@ async def authenticate(secret: str | None) -> Actor | None:
                  product_id=row["product"], token_id=row["id"], expires_at=row["expires_at"])
 
 
-async def list_tokens(first: int | None, after_id: int | None):
+async def list_tokens(actor: Actor, first: int | None, after_id: int | None):
     from models.pagination import keyset_page
 
     columns = [c for c in ApiToken.all_columns() if c._meta.name not in ("secret_hash", "signing_secret")]
-    return await keyset_page(ApiToken.select(*columns), ApiToken.id, first, after_id)
+    query = ApiToken.select(*columns)
+    if actor.product_id is not None:
+        query = query.where(ApiToken.product == actor.product_id)
+    return await keyset_page(query, ApiToken.id, first, after_id)

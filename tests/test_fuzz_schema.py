@@ -1,6 +1,7 @@
 """Fuzzing the live schema (hypothesis-graphql): well-formed queries and mutations generated from
 schema.graphql, run as each kind of caller — anonymous, an invalid token, each scope alone
-(limited to product A), a product-wide admin-less mix, and admin. For every operation:
+(limited to product A), every non-admin scope together and admin, both limited to product A,
+and an unlimited admin. For every operation:
 
 - no 5xx;
 - no unmasked error (internal messages never leak) and no masked one either (an "Unexpected
@@ -12,7 +13,7 @@ schema.graphql, run as each kind of caller — anonymous, an invalid token, each
 - and afterwards, no database connection left inside a transaction (the fuzzer found one: see
   models/database.py, SafeTransaction).
 
-FUZZ_EXAMPLES (default 60 per caller, 20 callers: 1,200 operations) sets the budget; the
+FUZZ_EXAMPLES (default 60 per caller, 21 callers: 1,260 operations) sets the budget; the
 operations are the same every run unless FUZZ_RANDOM=1.
 """
 
@@ -61,7 +62,7 @@ def root_scopes() -> dict[str, str | None]:
 def generate(strategy, count: int) -> list[str]:
     collected: list[str] = []
 
-    # Deterministic in CI (the same 1,200 operations every run); FUZZ_RANDOM=1 explores anew.
+    # Deterministic in CI (the same 1,260 operations every run); FUZZ_RANDOM=1 explores anew.
     @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck), derandomize=not os.environ.get("FUZZ_RANDOM"))
     @given(strategy)
@@ -102,6 +103,9 @@ def callers(product_a: Product):
     yield "invalid", "pld_" + "x" * 43, frozenset(), None
     for scope in sorted(set(SCOPES) - {"admin"}):
         yield f"{scope}@A", scope, frozenset({scope}), product_a.id
+    # Every scope but admin, then admin itself, limited to product A: what one caller can chain.
+    yield "mix@A", "mix", frozenset(set(SCOPES) - {"admin"}), product_a.id
+    yield "admin@A", "admin", frozenset({"admin"}), product_a.id
     yield "admin", "admin", frozenset({"admin"}), None
 
 

@@ -66,7 +66,7 @@ async def test_on_demand_derivation_goes_through_outbox_and_worker(gql, make_tok
 
 
 async def test_a_message_dropped_before_hand_over_is_swept_up(customers, redis, worker):
-    outbox_id = await request_tenure_derivation(SYSTEM, dt.date.today())  # never handed over
+    outbox_id = (await request_tenure_derivation(SYSTEM, dt.date.today())).value  # never handed over
     relay = Relay(redis, settings.SETTINGS.queue_name)
     assert await relay.hand_over(None) == 0  # too fresh: the API may still hand it over
     await OutboxMessage.update({OutboxMessage.created_at: dt.datetime.now(dt.UTC)
@@ -78,7 +78,7 @@ async def test_a_message_dropped_before_hand_over_is_swept_up(customers, redis, 
 
 
 async def test_running_a_message_twice_does_the_work_once(customers):
-    outbox_id = await request_tenure_derivation(SYSTEM, dt.date.today())
+    outbox_id = (await request_tenure_derivation(SYSTEM, dt.date.today())).value
     first = await run_outbox_message({"job_try": 1}, outbox_id)
     await OutboxMessage.update({OutboxMessage.done_at: None}).where(OutboxMessage.id == outbox_id)
     second = await run_outbox_message({"job_try": 1}, outbox_id)  # as if arq ran it again
@@ -96,7 +96,7 @@ async def test_a_failing_job_records_its_error_and_asks_arq_to_retry(monkeypatch
         raise ConnectionError("smtp down")
 
     monkeypatch.setitem(registry.HANDLERS, "derive_tenure_milestones", broken)
-    outbox_id = await request_tenure_derivation(SYSTEM, dt.date.today())
+    outbox_id = (await request_tenure_derivation(SYSTEM, dt.date.today())).value
     with pytest.raises(Retry):
         await run_outbox_message({"job_try": 1}, outbox_id)
     row = await OutboxMessage.objects().get(OutboxMessage.id == outbox_id)
