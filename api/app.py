@@ -8,13 +8,13 @@ import logging
 from contextlib import asynccontextmanager
 
 import msgspec
+from cross_web import HTTPException  # what Strawberry's views turn into a 4xx response
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.background_tasks import BackgroundTasks
 from litestar.di import Provide
 from litestar.handlers import asgi
 from litestar.response import Redirect
 from litestar.types import Receive, Scope, Send
-from cross_web import HTTPException  # what Strawberry's views turn into a 4xx response
 from strawberry.litestar import make_graphql_controller
 
 import settings

@@ -22,7 +22,6 @@ fields too is bounded separately (the depth limit ignores them, as Strawberry's 
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -175,7 +174,8 @@ def cost_errors(document: DocumentNode, limits: Limits) -> list[GraphQLError]:
     ]
     errors += [
         GraphQLError(f"'{name}' selects one field under the same name more than "
-                     f"{limits.max_repeat} times in one selection", extensions={"code": "DOCUMENT_TOO_COSTLY"})
+                     f"{limits.max_repeat} times in one selection",
+                     extensions={"code": "DOCUMENT_TOO_COSTLY"})
         for name, cost in costs.items() if cost.repeat > limits.max_repeat
     ]
     aliases = sum(cost.aliases for cost in costs.values())

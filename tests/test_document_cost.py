@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pytest
 from graphql import get_introspection_query, parse
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 import settings
 from api import document_limits
