@@ -40,9 +40,12 @@ class Settings:
     max_body_bytes: int
     max_upload_bytes: int
     rate_limit_per_minute: int
+    refused_credentials_per_minute: int
     metrics_token: str | None
     log_format: str
     cors_origins: tuple[str, ...]
+    allowed_hosts: tuple[str, ...]
+    trusted_proxies: str
 
 
 def load() -> Settings:
@@ -72,12 +75,22 @@ def load() -> Settings:
         max_upload_bytes=int(_env("PLAUDIT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
         # Per token (or per client address without one), per minute; 0 turns it off.
         rate_limit_per_minute=int(_env("PLAUDIT_RATE_LIMIT_PER_MINUTE", "1200")),
+        # Refused credentials (unknown, revoked, expired, bad signatures) per client address and
+        # minute before its requests with unproven credentials are refused unread; 0 turns it off.
+        refused_credentials_per_minute=int(_env("PLAUDIT_REFUSED_CREDENTIALS_PER_MINUTE", "30")),
         # When set, /metrics wants `Authorization: Bearer <this>`.
         metrics_token=os.environ.get("PLAUDIT_METRICS_TOKEN") or None,
         log_format=_env("PLAUDIT_LOG_FORMAT", "json"),
         # Web sites allowed to call the showcase from a browser (comma-separated origins).
         cors_origins=tuple(o.strip().rstrip("/") for o in _env("PLAUDIT_CORS_ORIGINS", "").split(",")
                            if o.strip()),
+        # Host names the admin is reached at (its forms check the browser's Origin against
+        # them); default: the host of PUBLIC_BASE_URL. Loopback is always allowed.
+        allowed_hosts=tuple(h.strip().lower() for h in _env("PLAUDIT_ALLOWED_HOSTS", "").split(",")
+                            if h.strip()),
+        # Proxies whose X-Forwarded-For / -Proto uvicorn believes (comma-separated IPs or CIDRs,
+        # "*" for any): the TLS-terminating proxy in front of Plaudit.
+        trusted_proxies=_env("PLAUDIT_TRUSTED_PROXIES", _env("FORWARDED_ALLOW_IPS", "127.0.0.1")),
     )
 
 

@@ -111,8 +111,12 @@ def forms() -> list[FormConfig]:
 
 def build_admin():
     from admin.mfa import provider, require_enrolment
+    from admin.security import admin_hosts, harden
 
     mfa_provider = provider()
+    # Brute-force guard on the login: 20 attempts per client per 5 minutes, then a block
+    # that expires (the default never expires, locking out everyone behind one proxy).
+    limiter = InMemoryLimitProvider(timespan=300, limit=20, block_duration=300)
     admin_app = create_admin(
         tables=table_configs(),
         forms=forms(),
@@ -121,9 +125,9 @@ def build_admin():
         site_name="Plaudit",
         production=settings.SETTINGS.admin_production,
         page_size=25,
-        # Brute-force guard on the login: 20 attempts per client per 5 minutes, then a block
-        # that expires (the default never expires, locking out everyone behind one proxy).
-        rate_limit_provider=InMemoryLimitProvider(timespan=300, limit=20, block_duration=300),
+        rate_limit_provider=limiter,
         mfa_providers=[mfa_provider],
+        # Behind a TLS proxy its CSRF check compares the browser's Origin with these.
+        allowed_hosts=admin_hosts(),
     )
-    return require_enrolment(admin_app, mfa_provider)
+    return harden(require_enrolment(admin_app, mfa_provider), limiter)

@@ -19,13 +19,14 @@ from strawberry.litestar import make_graphql_controller
 
 import settings
 from api.consent import ROUTES as consent_routes
-from api.context import context_getter
+from api.context import CredentialRefused, context_getter
 from api.demo_page import ROUTES as demo_routes
 from api.json_body import BadJson, decode_json_body
 from api.links import ROUTES as link_routes
 from api.observability import observability_middleware
 from api.rate_limits import rate_limit_middleware
 from api.schema import schema
+from api.security_headers import security_headers_middleware
 from api.showcase_cache import ShowcaseCache
 from api.showcase_http import showcase_cache_middleware
 from api.social_cards import ROUTES as card_routes
@@ -149,8 +150,9 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
         route_handlers=[graphql, admin, healthz, readyz, metrics_endpoint, receive_reviews,
                         *link_routes, *consent_routes, *card_routes, *demo_routes],
         lifespan=[lifespan],
-        middleware=[observability_middleware],
-        exception_handlers={exc: database_unavailable for exc in unavailability_types()},
+        middleware=[observability_middleware, security_headers_middleware],
+        exception_handlers={**{exc: database_unavailable for exc in unavailability_types()},
+                            CredentialRefused: credential_refused},
         debug=False,
         logging_config=None,  # ops/logs.py configures logging for every process
         cors_config=cors_config(),
@@ -165,6 +167,13 @@ def database_unavailable(request: Request, exc: Exception) -> Response:
     return Response({"errors": [{"message": "The database is unavailable right now; retry in a few "
                                             "seconds.", "extensions": {"code": "UNAVAILABLE"}}]},
                     status_code=503, headers={"Retry-After": "5"})
+
+
+def credential_refused(request: Request, exc: CredentialRefused) -> Response:
+    """401, shaped like a GraphQL error so clients read it the same way (RFC 6750's header)."""
+    return Response({"errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}]},
+                    status_code=401,
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def cors_config():

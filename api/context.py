@@ -8,8 +8,15 @@ from litestar.connection import ASGIConnection
 from strawberry.litestar import BaseContext
 
 from api.loaders import Loaders
+from api.rate_limits import count_refused, remember_good
 from models.actors import ANONYMOUS, Actor
 from models.tokens import authenticate
+
+REFUSED_MESSAGE = "The API token is unknown, revoked or expired."
+
+
+class CredentialRefused(Exception):
+    """A presented bearer token did not authenticate: the request is answered 401, unread."""
 
 
 class Context(BaseContext, kw_only=True):
@@ -29,7 +36,12 @@ async def context_getter(request: ASGIConnection) -> Context:
     actor = ANONYMOUS
     presented = bearer_token(request)
     if presented is not None:
-        # An unknown, revoked or expired token is refused outright, not treated as
-        # anonymous: the caller meant to authenticate and must learn it failed.
-        actor = await authenticate(presented) or Actor(kind="invalid", name="invalid-token")
+        # An unknown, revoked or expired token is refused outright — not served as anonymous,
+        # not even the public catalogue — and counted against the client's address.
+        authenticated = await authenticate(presented)
+        if authenticated is None:
+            await count_refused(request.scope)
+            raise CredentialRefused(REFUSED_MESSAGE)
+        remember_good(request.scope)
+        actor = authenticated
     return Context(actor=actor, queue=getattr(request.app.state, "relay", None), loaders=Loaders())

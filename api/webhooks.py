@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Request, Response, post
 
 from api.json_body import BadJson, decode_json_body
-from api.rate_limits import rate_limit_middleware
+from api.rate_limits import count_refused, rate_limit_middleware, remember_good
 from models.review_intake import import_reviews, item_from_mapping
 from models.webhooks import verify
 
@@ -20,7 +20,9 @@ async def receive_reviews(request: Request) -> Response:
     verdict = await verify(request.headers.get("x-plaudit-token"),
                            request.headers.get("x-plaudit-signature"), body, "reviews:write")
     if verdict.actor is None:
+        await count_refused(request.scope)
         return Response({"error": verdict.problem}, status_code=401)
+    remember_good(request.scope)
     try:
         payload = decode_json_body(body)
         reviews = payload["reviews"]

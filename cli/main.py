@@ -53,7 +53,9 @@ def cmd_serve(args) -> None:
     os.environ["PLAUDIT_LOG_LEVEL"] = args.log_level.upper()  # api/asgi.py (each uvicorn worker)
     # log_config=None keeps ours; Plaudit writes its own access line (without link tokens).
     uvicorn.run("api.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level=args.log_level, proxy_headers=True, log_config=None, access_log=False)
+                log_level=args.log_level, proxy_headers=True,
+                forwarded_allow_ips=settings.SETTINGS.trusted_proxies, log_config=None,
+                access_log=False)
 
 
 def cmd_worker(args) -> None:

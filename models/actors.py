@@ -46,7 +46,7 @@ class Actor:
 
     @property
     def is_authenticated(self) -> bool:
-        # "anonymous" sent no token; "invalid" sent an unknown, revoked or expired one.
+        # "anonymous" sent no token (one that fails is refused before an actor exists).
         return self.kind in ("admin", "token", "system")
 
 

@@ -36,8 +36,9 @@ async def verify(prefix: str | None, signature: str | None, body: bytes, scope: 
     if not prefix or not signature:
         return Verdict(None, "Send X-Plaudit-Token and X-Plaudit-Signature.")
     parts = dict(p.split("=", 1) for p in signature.split(",") if "=" in p)
-    if not (parts.get("t", "").isascii() and parts.get("t", "").isdigit()) or "v1" not in parts \
-            or not parts["v1"].isascii():
+    stamp = parts.get("t", "")
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12) or "v1" not in parts \
+            or not parts["v1"].isascii() or len(prefix) > 32:
         return Verdict(None, "Malformed signature header.")
     if abs(now - int(parts["t"])) > TOLERANCE_SECONDS:
         return Verdict(None, "Signature timestamp outside the 5-minute window (replay?).")

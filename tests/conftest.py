@@ -35,6 +35,7 @@ def _prepare_environment() -> None:
     os.environ["PLAUDIT_QUEUE"] = f"plaudit:test:{uuid.uuid4().hex[:8]}"
     # The suite's thousands of requests come from one address; tests of the limit turn it on.
     os.environ["PLAUDIT_RATE_LIMIT_PER_MINUTE"] = "0"
+    os.environ["PLAUDIT_REFUSED_CREDENTIALS_PER_MINUTE"] = "0"
     from cli import embedded
 
     if os.environ.get("DATABASE_URL"):
@@ -158,6 +159,10 @@ class GraphQLClient:
 
     async def __call__(self, query: str, variables: dict | None = None) -> dict:
         response = await self.post(query, variables)
+        if response.status_code == 401:  # a refused token: refused unread, the body GraphQL-shaped
+            assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+            assert response.headers["www-authenticate"].startswith("Bearer")
+            return response.json()
         assert response.status_code == 200, response.text
         return response.json()
 
