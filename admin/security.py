@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -87,10 +88,8 @@ def harden(admin_app, limiter):
                 if message.get("more_body"):
                     return
                 body = b"".join(held["body"])
-                try:
+                with contextlib.suppress(ValueError):  # not JSON: passed on as it is
                     body = json.dumps(neutralise(json.loads(body))).encode()
-                except ValueError:
-                    pass  # not JSON: pass it on as it is
                 start = held["start"]
                 headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
                 await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})

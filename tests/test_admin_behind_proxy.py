@@ -162,14 +162,25 @@ async def test_security_headers(http, tune):
         "strict-transport-security"].startswith("max-age=")
 
 
-async def test_csv_export_cells_cannot_become_formulas(http, admin, product):
+@pytest.fixture
+async def console(http) -> str:
+    """`http` signed in to the admin (plain HTTP, as in development); the CSRF token."""
+    await create_admin_user()
+    csrf = await csrf_token(http)
+    response = await http.post("/admin/public/login/", json={"username": USERNAME, "password": PASSWORD},
+                               headers={"X-CSRFToken": csrf})
+    assert response.status_code == 200
+    return csrf
+
+
+async def test_csv_export_cells_cannot_become_formulas(http, console, product):
     from models.actors import SYSTEM
     from models.customers import upsert_customers
 
     await upsert_customers(SYSTEM, product.id, [{
         "external_id": "evil", "email": "evil@example.com", "company": '=HYPERLINK("http://x","y")',
         "first_name": "+1 555", "last_name": "@SUM(A1)"}])
-    headers = {"X-CSRFToken": admin}
+    headers = {"X-CSRFToken": console}
     export = await http.get("/admin/api/tables/customer/", headers=headers,
                             params={"__page_size": 1000, "__readable": "true", "__page": 1})
     row = export.json()["rows"][0]
