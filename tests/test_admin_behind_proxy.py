@@ -16,13 +16,7 @@ import pytest
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import settings
-from tests.test_admin_http import (
-    CREATE_FORM,
-    PASSWORD,
-    USERNAME,
-    admin,  # noqa: F401 (fixture)
-    create_admin_user,
-)
+from tests.test_admin_http import CREATE_FORM, PASSWORD, USERNAME, create_admin_user, csrf_token
 
 PUBLIC_HOST = "admin.example.com"
 PROXY = ("10.0.0.7", 41234)  # the proxy's own address, as the app sees the connection
