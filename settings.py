@@ -40,6 +40,7 @@ class Settings:
     max_body_bytes: int
     max_upload_bytes: int
     rate_limit_per_minute: int
+    api_statement_timeout_ms: int
     refused_credentials_per_minute: int
     metrics_token: str | None
     log_format: str
@@ -75,6 +76,8 @@ def load() -> Settings:
         max_upload_bytes=int(_env("PLAUDIT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
         # Per token (or per client address without one), per minute; 0 turns it off.
         rate_limit_per_minute=int(_env("PLAUDIT_RATE_LIMIT_PER_MINUTE", "1200")),
+        # No SQL statement of an API request runs longer than this (0: no bound).
+        api_statement_timeout_ms=int(_env("PLAUDIT_API_STATEMENT_TIMEOUT_MS", "10000")),
         # Refused credentials (unknown, revoked, expired, bad signatures) per client address and
         # minute before its requests with unproven credentials are refused unread; 0 turns it off.
         refused_credentials_per_minute=int(_env("PLAUDIT_REFUSED_CREDENTIALS_PER_MINUTE", "30")),

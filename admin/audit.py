@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from models.actors import admin_actor
 from models.audit import record_audit
+from models.urls import url_problem
 
 
 def _actor(request: Request):
@@ -22,16 +23,30 @@ def column_name(key) -> str:
     return key._meta.name if isinstance(key, Column) else str(key)
 
 
+# Columns holding URLs, checked by the domain's one URL rule on the console's generic edits too.
+URL_COLUMNS = {"url": {}, "profile_url": {"required": True}, "review_url": {"required": True},
+               "website": {}, "photo_url": {}}
+
+
+def _check_urls(values: dict) -> None:
+    for key, value in values.items():
+        rules = URL_COLUMNS.get(column_name(key))
+        if rules is not None and (problem := url_problem(value, **rules)):
+            raise HTTPException(status_code=400, detail=f"{column_name(key)}: {problem}")
+
+
 def audit_hooks(table: type[Table]) -> list[Hook]:
     name = table._meta.tablename
 
     async def on_save(row, request: Request):
+        _check_urls(row.to_dict())
         await record_audit(_actor(request), f"admin.{name}.create", name, "",
                            {k: str(v)[:200] for k, v in row.to_dict().items() if k != "id"})
         return row
 
     async def on_patch(row_id, values, request: Request):
         # piccolo_api passes the values keyed by Column objects, not by name.
+        _check_urls(values)
         await record_audit(_actor(request), f"admin.{name}.update", name, row_id,
                            {column_name(k): str(v)[:200] for k, v in values.items()})
         return values

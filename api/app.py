@@ -77,7 +77,8 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
     @asynccontextmanager
     async def lifespan(app: Litestar):
         if manage_pool:
-            await start_pool(min_size=2, max_size=pool_size)
+            await start_pool(min_size=2, max_size=pool_size,
+                             statement_timeout_ms=settings.SETTINGS.api_statement_timeout_ms)
         app.state.relay = None
         await app.state.showcase_cache.start()
         redis = None

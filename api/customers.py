@@ -12,9 +12,10 @@ from strawberry.types import Info
 
 from api.errors import map_errors, user_error_type
 from api.permissions import needs
-from api.relay import ArgumentError, Connection, decode_id, paginate
+from api.relay import ArgumentError, Connection, decode_id, paginate, search_text
 from models import customers as domain
 from models.batches import BatchResult
+from models.pagination import MAX_PAGE_SIZE
 
 MAX_NESTED_SIGNALS = 20
 
@@ -178,9 +179,12 @@ class CustomerQueries:
     async def customers(self, info: Info, first: int | None = 20, after: str | None = None,
                         filter: CustomerFilter | None = None) -> Connection[CustomerType]:
         flt = filter or CustomerFilter()
+        if flt.external_ids is not None and len(flt.external_ids) > MAX_PAGE_SIZE * 10:
+            raise ArgumentError(f"`filter.externalIds` takes at most {MAX_PAGE_SIZE * 10} ids.")
         domain_filter = domain.CustomerFilter(
             product_id=decode_id(flt.product_id, "productId"), plan=flt.plan, country=flt.country,
-            locale=flt.locale.value if flt.locale else None, email=flt.email, search=flt.search,
+            locale=flt.locale.value if flt.locale else None, email=flt.email,
+            search=search_text(flt.search, "filter.search"),
             external_ids=flt.external_ids, suppressed=flt.suppressed)
         page = await paginate(
             lambda n, a: domain.list_customers(info.context.actor, domain_filter, n, a), first, after)

@@ -91,7 +91,8 @@ class PlatformProfileInput:
 
 
 _PLATFORM_CODES = ["FORBIDDEN", "INVALID_KEY", "INVALID_SCALE", "INVALID_FRESHNESS",
-                   "DISCLOSURE_REQUIRED", "CONTRADICTORY_RULES", "NAME_REQUIRED", "KEY_TAKEN"]
+                   "DISCLOSURE_REQUIRED", "CONTRADICTORY_RULES", "NAME_REQUIRED", "KEY_TAKEN",
+                   "INVALID_URL"]
 SaveReviewPlatformError = user_error_type("SaveReviewPlatform", [*_PLATFORM_CODES, "NOT_FOUND"])
 CreatePlatformProfileError = user_error_type(
     "CreatePlatformProfile", ["PRODUCT_FORBIDDEN", "INVALID_URL", "INVALID_TARGET", "NOT_FOUND",

@@ -33,10 +33,10 @@ class ProductInput:
 
 CreateProductError = user_error_type(
     "CreateProduct", ["INVALID_SLUG", "NAME_REQUIRED", "INVALID_COLOR", "SLUG_TAKEN",
-                      "PRODUCT_FORBIDDEN"])
+                      "PRODUCT_FORBIDDEN", "INVALID_URL"])
 UpdateProductError = user_error_type(
     "UpdateProduct", ["INVALID_SLUG", "NAME_REQUIRED", "INVALID_COLOR", "SLUG_TAKEN", "NOT_FOUND",
-                      "PRODUCT_FORBIDDEN"])
+                      "PRODUCT_FORBIDDEN", "INVALID_URL"])
 
 
 @strawberry.type

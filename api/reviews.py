@@ -78,7 +78,8 @@ class ReviewInput:
 
 ImportReviewsError = user_error_type("ImportReviews", [
     "PRODUCT_REQUIRED", "PRODUCT_FORBIDDEN", "BATCH_TOO_LARGE", "NOT_FOUND", "UNKNOWN_PLATFORM",
-    "REQUIRED", "INVALID_RATING", "IN_FUTURE", "DUPLICATE_IN_BATCH", "INVALID_TEXT"])
+    "REQUIRED", "INVALID_RATING", "IN_FUTURE", "DUPLICATE_IN_BATCH", "INVALID_TEXT",
+    "INVALID_URL", "TOO_LONG"])
 
 
 @strawberry.type

@@ -7,7 +7,7 @@ import re
 import time
 
 import strawberry
-from graphql import ExecutionResult, GraphQLError, ValidationRule
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache
 from strawberry.tools import merge_types
 
@@ -17,6 +17,7 @@ from api.campaigns import CampaignMutations, CampaignQueries
 from api.customers import CustomerMutations, CustomerQueries
 from api.document_limits import BoundedValidation, Limits
 from api.execution import FastLeafExecutionContext, SettledExecutionContext
+from api.input_limits import StringLimits, variables_problem
 from api.platforms import PlatformMutations, PlatformQueries
 from api.products import ProductMutations, ProductQueries
 from api.quotes import QuoteMutations, QuoteQueries
@@ -38,6 +39,7 @@ Mutation = merge_types("Mutation", (
 log = logging.getLogger("plaudit.graphql")
 RETRY_AFTER_SECONDS = 5
 UNAVAILABLE = "The database is unavailable right now; retry in a few seconds."
+TIMEOUT = "This request took too long and was stopped; narrow it (filters, smaller pages)."
 _SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
 
 
@@ -54,8 +56,8 @@ class PlauditSchema(strawberry.Schema):
             return ExecutionResult(data=None, errors=[GraphQLError(
                 f"The document is longer than {MAX_DOCUMENT_CHARS} characters; send large "
                 "values as variables.", extensions={"code": "DOCUMENT_TOO_COSTLY"})])
-        if variable_values and _has_nul(variable_values):
-            return ExecutionResult(data=None, errors=[GraphQLError(NUL_MESSAGE)])
+        if variable_values and (problem := variables_problem(variable_values)):
+            return ExecutionResult(data=None, errors=[GraphQLError(problem)])
         started = time.perf_counter()
         result = await super().execute(query, variable_values, context_value, *args, **kwargs)
         metrics.GRAPHQL_SECONDS.labels(_operation_type(query), metrics.operation_label(
@@ -80,36 +82,18 @@ class PlauditSchema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         # Client errors (validation, permissions, arguments) are answers, not incidents:
         # log only what MaskErrors hides, with its traceback.
-        from models.database import is_unavailable
+        from models.database import is_timeout, is_unavailable
 
         for error in errors:
             if should_mask(error) and is_unavailable(error.original_error):
                 log.warning("database unavailable: %s", type(error.original_error).__name__)
+            elif should_mask(error) and is_timeout(error.original_error):
+                log.warning("statement timeout at %s", ".".join(map(str, error.path or [])))
             elif should_mask(error):
                 log.error("unexpected error in GraphQL execution", exc_info=error.original_error)
 
 
 MAX_DOCUMENT_CHARS = 100_000
-NUL_MESSAGE = "Strings may not contain the NUL character (\\u0000)."
-
-
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-class NoNulStrings(ValidationRule):
-    """PostgreSQL text cannot hold U+0000: refuse it up front, as a clear error, rather than
-    fail deep in a query (found by fuzzing)."""
-
-    def enter_string_value(self, node, *_args):
-        if "\x00" in node.value:
-            self.report_error(GraphQLError(NUL_MESSAGE, node))
 
 
 def _operation_type(query: str | None) -> str:
@@ -121,8 +105,13 @@ class PlauditMaskErrors(MaskErrors):
     """Masks unexpected errors; says plainly when the cause is the database being unavailable."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        from models.database import is_unavailable
+        from models.database import is_timeout, is_unavailable
 
+        if is_timeout(error.original_error):
+            metrics.GRAPHQL_ERRORS.labels("timeout").inc()
+            return GraphQLError(TIMEOUT, nodes=error.nodes, source=error.source,
+                                positions=error.positions, path=error.path,
+                                extensions={"code": "TIMEOUT"})
         if is_unavailable(error.original_error):
             context = self.execution_context.context
             if context is not None and hasattr(context, "unavailable"):
@@ -143,7 +132,7 @@ def build_schema(execution_context_class: type | None = FastLeafExecutionContext
                     max_size=cfg.graphql_max_fields, max_nesting=cfg.graphql_max_depth + 30,
                     max_repeat=32)
     # Built once: the validation cache keys on the rules.
-    extra_rules = [NoNulStrings]
+    extra_rules = [StringLimits]
     return PlauditSchema(
         query=Query,
         mutation=Mutation,

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.errors import map_errors, user_error_type
 from api.permissions import needs
-from api.relay import Connection, decode_id, paginate
+from api.relay import Connection, decode_id, paginate, search_text
 from models import senders as domain
 
 
@@ -38,7 +38,8 @@ class SenderInput:
 
 
 SaveSenderError = user_error_type("SaveSender", ["NAME_REQUIRED", "INVALID_EMAIL", "EMAIL_TAKEN",
-                                                 "NOT_FOUND", "PRODUCT_FORBIDDEN"])
+                                                 "NOT_FOUND", "PRODUCT_FORBIDDEN",
+                                                 "INVALID_URL"])
 
 
 @strawberry.type
@@ -56,7 +57,7 @@ class SenderQueries:
     @strawberry.field(permission_classes=[needs("senders:read")])
     async def senders(self, info: Info, first: int | None = 20, after: str | None = None,
                       search: str | None = None) -> Connection[SenderType]:
-        actor = info.context.actor
+        actor, search = info.context.actor, search_text(search)
         page = await paginate(lambda n, a: domain.list_senders(actor, search, n, a), first, after)
         return Connection.from_page(page)
 

@@ -7,13 +7,14 @@ import asyncio
 from litestar import Response, get
 from litestar.params import FromPath
 
+from models.pagination import MAX_ID
 from models.social_cards import card_for_row, card_row
 
 
 @get("/showcase/quotes/{quote_id:int}/card.png", include_in_schema=False)
 async def quote_card(quote_id: FromPath[int]) -> Response:
     # Only quotes live on some placement: a candidate's words are not public yet.
-    row = await card_row(quote_id, live_only=True)
+    row = await card_row(quote_id, live_only=True) if 0 < quote_id <= MAX_ID else None
     if row is None:
         return Response("No such published quote.", status_code=404, media_type="text/plain")
     png = await asyncio.to_thread(card_for_row, row)  # ~50 ms of drawing: off the event loop

@@ -15,11 +15,27 @@ async def _keep_session(connection) -> None:
     """
 
 
-async def start_pool(min_size: int, max_size: int) -> None:
+async def start_pool(min_size: int, max_size: int, statement_timeout_ms: int | None = None) -> None:
+    """`statement_timeout_ms`: the API's bound on any one statement (a request must not hold a
+    pooled connection for minutes); workers and migrations run without one."""
     from piccolo_conf import DB
 
+    server_settings = {"statement_timeout": f"{statement_timeout_ms}ms"} if statement_timeout_ms else {}
     # Both sizes: asyncpg's min_size defaults to 10 and must not exceed max_size.
-    await DB.start_connection_pool(min_size=min_size, max_size=max_size, reset=_keep_session)
+    await DB.start_connection_pool(min_size=min_size, max_size=max_size, reset=_keep_session,
+                                   server_settings=server_settings)
+
+
+def is_timeout(error: BaseException | None) -> bool:
+    """The statement ran past the API's statement timeout (PostgreSQL cancelled it)."""
+    import asyncpg
+
+    seen = 0
+    while error is not None and seen < 5:
+        if isinstance(error, asyncpg.QueryCanceledError):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 async def close_pool() -> None:

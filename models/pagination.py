@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_PAGE_SIZE = 100
+# Row ids are PostgreSQL `integer` (serial): anything outside cannot name a row, and would
+# overflow the query's parameter. Adapters refuse such ids and cursors as bad arguments.
+MAX_ID = 2**31 - 1
 
 
 class Row:

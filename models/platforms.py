@@ -22,6 +22,7 @@ from models.actors import Actor
 from models.audit import record_audit
 from models.products import Product
 from models.results import Outcome, UserError
+from models.urls import check_url
 
 
 class ReviewPlatform(Table, tablename="review_platform"):
@@ -68,15 +69,9 @@ class RatingSnapshot(Table, tablename="rating_snapshot"):
     review_count = Integer()
 
 
-def _check_url(value: str | None, field: str) -> list[UserError]:
-    if value is not None and not value.startswith(("http://", "https://")):
-        return [UserError("INVALID_URL", "Use an absolute http(s) URL.", (field,))]
-    return []
-
-
 def validate_profile_fields(data: dict) -> list[UserError]:
-    errors = _check_url(data.get("profile_url"), "profileUrl")
-    errors += _check_url(data.get("review_url"), "reviewUrl")
+    errors = check_url(data.get("profile_url"), "profileUrl", required=True)
+    errors += check_url(data.get("review_url"), "reviewUrl", required=True)
     target = data.get("target_rating")
     if target is not None and not 0 <= target <= 5:
         errors.append(UserError("INVALID_TARGET", "A target rating is between 0 and 5.", ("targetRating",)))
@@ -153,6 +148,7 @@ def validate_platform_fields(data: dict) -> list[UserError]:
     import re
 
     errors: list[UserError] = []
+    errors += check_url(data.get("website"), "website", max_length=200)
     if "key" in data and not re.match(r"^[a-z0-9_]+$", data["key"] or ""):
         errors.append(UserError("INVALID_KEY", "Use lower-case letters, digits and _.", ("key",)))
     if "rating_scale" in data and not 1 <= data["rating_scale"] <= 100:

@@ -12,6 +12,7 @@ from piccolo.table import Table
 from models.actors import Actor
 from models.audit import record_audit
 from models.results import Outcome, UserError
+from models.urls import check_url
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -41,6 +42,7 @@ def validate_product_fields(data: dict) -> list[UserError]:
         errors.append(UserError("INVALID_SLUG", "Use lower-case letters, digits and dashes.", ("slug",)))
     if "name" in data and not (data["name"] or "").strip():
         errors.append(UserError("NAME_REQUIRED", "A product needs a name.", ("name",)))
+    errors += check_url(data.get("website"), "website", max_length=400)
     if data.get("brand_color") is not None and not COLOR_RE.match(data["brand_color"]):
         errors.append(UserError("INVALID_COLOR", "Use a hex colour such as #4f46e5.", ("brandColor",)))
     return errors

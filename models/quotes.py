@@ -27,6 +27,7 @@ from models.customers import Customer
 from models.products import Product
 from models.results import Outcome, UserError
 from models.reviews import Review
+from models.urls import url_problem
 
 QUOTE_STATUSES = ("candidate", "consent_requested", "approved", "published", "retired", "rejected")
 PLACEMENTS = ("home_page", "product_page", "email", "ad", "social")
@@ -433,8 +434,8 @@ async def edit_quote(actor: Actor, quote_id: int, text: str | None = None,
                 return Outcome(errors=errors)
             changes["text"] = text.strip()
         if photo_url is not None:
-            if photo_url and not photo_url.startswith("https://"):
-                return Outcome.fail("INVALID_URL", "Use an https:// photo URL.", "photoUrl")
+            if problem := url_problem(photo_url, https_only=True):
+                return Outcome.fail("INVALID_URL", problem, "photoUrl")
             changes["photo_url"] = photo_url
         if changes:
             await _touch(quote, **changes)

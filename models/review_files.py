@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from models.urls import url_problem
+
 SUB_RATINGS = ("ease_of_use", "features", "customer_support", "value_for_money")
 REQUIRED = ("external_id", "original_rating", "reviewed_on")
 TEXT_FIELDS = ("external_id", "title", "pros", "cons", "body", "reviewer_name", "reviewer_title",
@@ -319,8 +321,8 @@ def _read_row(m: ColumnMapping, cols: dict[str, int], cells: list[str]) -> tuple
     for f, limit in LIMITS.items():
         if len(item[f]) > limit:
             problems.append((f, f"longer than {limit} characters"))
-    if item["url"] and not item["url"].casefold().startswith(("https://", "http://")):
-        problems.append(("url", f"{item['url'][:60]!r} is not an http(s) address"))
+    if problem := url_problem(item["url"]):
+        problems.append(("url", f"{item['url'][:60]!r}: {problem}"))
     for f in ("incentivized", "insider"):
         item[f] = parse_bool(get(f), m)
         if item[f] is None:

@@ -18,8 +18,14 @@ from models.audit import record_audit
 from models.batches import BatchResult, ItemResult, batch_target
 from models.results import UserError
 from models.reviews import Review, normalise_rating
+from models.urls import url_problem
 
 QUOTES_PER_REVIEW = 3
+# The Review table's column lengths, and a bound on its free text: one review, not a book.
+TEXT_LIMITS = {"external_id": 200, "reviewer_name": 200, "reviewer_title": 200,
+               "reviewer_company": 200, "reviewer_email": 254, "url": 500, "title": 500,
+               "platform_key": 40, "language": 40, "ask_token": 200}
+MAX_TEXT = 20_000
 SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -56,6 +62,11 @@ def _check(item: dict, index: int, line: int | None, profiles: dict, today: dt.d
         # PostgreSQL text cannot hold U+0000; a file or feed may carry one.
         if isinstance(value, str) and "\x00" in value:
             errors.append(UserError("INVALID_TEXT", f"{prefix}{name} contains a NUL character.", at(name)))
+        elif isinstance(value, str) and len(value) > TEXT_LIMITS.get(name, MAX_TEXT):
+            errors.append(UserError("TOO_LONG", f"{prefix}{name} is longer than "
+                                    f"{TEXT_LIMITS.get(name, MAX_TEXT)} characters.", at(name)))
+    if problem := url_problem(item.get("url")):
+        errors.append(UserError("INVALID_URL", f"{prefix}url: {problem}", at("url")))
     reviewed_on = item.get("reviewed_on")
     if reviewed_on is None:
         errors.append(UserError("REQUIRED", f"{prefix}the review date is required.", at("reviewedOn")))

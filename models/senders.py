@@ -12,6 +12,7 @@ from models.audit import record_audit
 from models.customers import EMAIL_RE
 from models.products import Product
 from models.results import Outcome, UserError
+from models.urls import check_url
 
 
 class Sender(Table, tablename="sender"):
@@ -38,6 +39,7 @@ def validate_sender_fields(data: dict) -> list[UserError]:
         errors.append(UserError("NAME_REQUIRED", "A sender is a named person.", ("name",)))
     if "email" in data and not EMAIL_RE.match(data["email"] or ""):
         errors.append(UserError("INVALID_EMAIL", "Not an email address.", ("email",)))
+    errors += check_url(data.get("photo_url"), "photoUrl")
     return errors
 
 

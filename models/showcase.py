@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from models.actors import Actor
 from models.products import Product
 from models.quotes import PLACEMENTS
+from models.urls import is_safe_url
 
 LABEL = "Selected testimonials, shared with the reviewers' permission."
 INSIDER = "Written by someone close to {product} (an employee or a relative)."
@@ -121,12 +122,16 @@ async def load_showcase(actor: Actor, product_id: int | None, placement: str,
         product_id=pid, product_slug=product["slug"], product_name=product["name"],
         brand_color=product["brand_color"], placement=placement, label=LABEL,
         platforms=[ShowcasePlatform(r["key"], r["name"], round(float(r["average"]), 2),
-                                    r["review_count"], r["rating_scale"], r["profile_url"],
+                                    r["review_count"], r["rating_scale"], _safe(r["profile_url"]) or "",
                                     r["taken_on"]) for r in platforms],
         quotes=[ShowcaseQuote(
             id=r["id"], text=r["text"], attribution_name=r["attribution_name"],
             attribution_title=r["attribution_title"], attribution_company=r["attribution_company"],
-            photo_url=r["photo_url"], rating=r["rating"], platform_key=r["platform_key"],
-            platform_name=r["platform_name"], source_url=r["source_url"],
+            photo_url=_safe(r["photo_url"]), rating=r["rating"], platform_key=r["platform_key"],
+            platform_name=r["platform_name"], source_url=_safe(r["source_url"]),
             disclosures=disclosures(r, product["name"]), position=r["position"]) for r in quotes])
 
+
+def _safe(url: str | None) -> str | None:
+    """What goes out on public pages is an http(s) URL or nothing — whatever an older row holds."""
+    return url if is_safe_url(url) else None

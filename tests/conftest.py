@@ -79,7 +79,11 @@ async def database():
     from piccolo_conf import DB
 
     await migrate()
-    await start_pool(min_size=2, max_size=10)
+    import settings
+
+    # As the API runs: with its statement timeout.
+    await start_pool(min_size=2, max_size=10,
+                     statement_timeout_ms=settings.SETTINGS.api_statement_timeout_ms)
     yield DB
     await close_pool()
 
