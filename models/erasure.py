@@ -58,6 +58,27 @@ class Erasure:
     tasks: int
 
 
+AUDIT_SCRUB = """
+WITH person AS (SELECT {}::integer AS id, lower({}::text) AS email),
+targets AS (
+    SELECT 'customer' AS t, id::text AS i FROM person
+    UNION ALL SELECT 'signal', s.id::text FROM signal s, person WHERE s.customer = person.id
+    UNION ALL SELECT 'ask', a.id::text FROM ask a, person WHERE a.customer = person.id
+    UNION ALL SELECT 'ask_touch', t.id::text FROM ask_touch t JOIN ask a ON a.id = t.ask, person
+        WHERE a.customer = person.id
+    UNION ALL SELECT 'review', r.id::text FROM review r, person WHERE r.customer = person.id
+    UNION ALL SELECT 'quote', q.id::text FROM quote q, person WHERE q.customer = person.id
+        OR q.review IN (SELECT id FROM review WHERE customer = person.id)
+    UNION ALL SELECT 'task', k.id::text FROM task k, person WHERE k.customer = person.id
+)
+UPDATE audit_event e SET detail = jsonb_build_object('erased', true)
+FROM person
+WHERE e.detail <> jsonb_build_object() AND e.detail <> jsonb_build_object('erased', true)
+  AND ((e.target_table, e.target_id) IN (SELECT t, i FROM targets)
+       OR (person.email <> '' AND strpos(lower(e.detail::text), person.email) > 0))
+"""
+
+
 async def erase_customer(actor: Actor, customer_id: int) -> Outcome[Erasure]:
     customer = await Customer.objects().get(Customer.id == customer_id)
     if customer is None or not actor.may_touch_product(customer.product):
@@ -66,6 +87,10 @@ async def erase_customer(actor: Actor, customer_id: int) -> Outcome[Erasure]:
         return Outcome.fail("ALREADY_ERASED", "This customer was already erased.", "id")
     cid = customer.id
     async with Customer._meta.db.transaction():
+        # The audit trail first, while the person's rows can still be found: every event about
+        # them or their rows (admin edits keep the values they set), and any event whose details
+        # carry their address (an admin creation, say) — the events stay, their details go.
+        await Customer.raw(AUDIT_SCRUB, cid, customer.email)
         await Customer.raw("INSERT INTO erased_address (digest) VALUES ({}) ON CONFLICT DO NOTHING",
                            address_digest(customer.email))
         # ('{}' as a parameter: Piccolo's query strings have no escape for literal braces.)

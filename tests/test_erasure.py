@@ -81,3 +81,42 @@ async def test_the_admin_form_erases_by_address(http, world):
     assert [e.code for e in missing.errors] == ["NOT_FOUND"]
     done = await erase_customer_by_address(EDITOR, "ledger", " GB1@client.example ")
     assert done.ok and await Customer.count().where(Customer.email == "gb1@client.example") == 0
+
+
+async def test_erasure_scrubs_the_audit_trail_of_admin_edits_and_imports(http, gql, make_token,
+                                                                         database, world, smtp_sink):
+    """Issue 10, Medium 7: after an admin edit the email and name stayed in clear in
+    audit_event.detail. Edits through the console, a creation there, an import, a mail — then
+    nothing of the person anywhere, the audit trail included (its events stay)."""
+    from models.audit import AuditEvent
+    from tests.test_admin_http import PASSWORD, USERNAME, create_admin_user, csrf_token
+
+    await create_admin_user()
+    csrf = await csrf_token(http)
+    assert (await http.post("/admin/public/login/", json={"username": USERNAME, "password": PASSWORD},
+                            headers={"X-CSRFToken": csrf})).status_code == 200
+    customer = await Customer.objects().get(Customer.external_id == "us1")
+    edited = await http.patch(f"/admin/api/tables/customer/{customer.id}/", headers={"X-CSRFToken": csrf},
+                              json={"last_name": "Zyxwvut", "company": "Quuxcorp",
+                                    "email": "ana.zyxwvut@client.example"})
+    assert edited.status_code == 200, edited.text
+    created = await http.post("/admin/api/tables/customer/", headers={"X-CSRFToken": csrf}, json={
+        **{k: v for k, v in (await http.get(f"/admin/api/tables/customer/{customer.id}/")).json().items()
+           if k not in ("id",)},
+        "external_id": "twin", "email": "twin.zyxwvut@client.example"})
+    assert created.status_code in (200, 201), created.text
+    await planned_world(world, "us1")
+    assert await send_touch({"job_try": 1}, (await first_touch("us1"))["id"]) == "sent"
+    await quotes_from(world, "cap-z", "ana.zyxwvut@client.example", reviewer_name="Ana Zyxwvut",
+                      reviewer_company="Quuxcorp")
+    needles = ("ana.zyxwvut@client.example", "us1@client.example", "Zyxwvut", "Quuxcorp")
+    assert any(t.startswith("audit_event.") for t in await traces(database, *needles))
+    events = {r["id"] for r in await AuditEvent.select(AuditEvent.id)}
+
+    client = gql.as_token(await make_token("customers:write"))
+    assert (await client.data(ERASE, {"id": str(customer.id)}))["eraseCustomer"]["userErrors"] == []
+    twin = await Customer.objects().get(Customer.external_id == "twin")
+    assert (await client.data(ERASE, {"id": str(twin.id)}))["eraseCustomer"]["userErrors"] == []
+    assert await traces(database, *needles) == []
+    after = {r["id"] for r in await AuditEvent.select(AuditEvent.id)}
+    assert events < after  # every event kept (details scrubbed), the erasures recorded
