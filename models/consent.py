@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import make_msgid
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from models.actors import Actor
 from models.audit import record_audit
 from models.customers import Customer
 from models.links import consent_url
+from models.mail_addresses import mailbox
 from models.outbox import add_to_outbox
 from models.products import Product
 from models.quotes import (
@@ -254,7 +254,7 @@ async def compose_consent_mail(quote_id: int) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
-    message["To"] = Address(view.attribution.split(",")[0], addr_spec=quote.consent_email)
+    message["To"] = mailbox(view.attribution.split(",")[0], quote.consent_email)
     host = urlsplit(settings.SETTINGS.public_base_url).hostname or "plaudit.localhost"
     message["Message-ID"] = make_msgid(f"consent.{quote.id}", domain=host)
     message.set_content(body.format(
@@ -270,5 +270,5 @@ async def _sender_for(quote: Quote):
            JOIN campaign c ON c.id = a.campaign JOIN sender s ON s.id = c.sender
            WHERE r.id = {}""", quote.review) if quote.review else []
     if rows:
-        return Address(rows[0]["name"], addr_spec=rows[0]["email"])
+        return mailbox(rows[0]["name"], rows[0]["email"])
     return settings.SETTINGS.mail_from

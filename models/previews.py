@@ -89,10 +89,10 @@ async def request_test_send(actor, campaign_id: int, locale: str | None) -> Outc
 
 async def compose_test_message(campaign_id: int, locale: str):
     """The message as a customer would get it, addressed to the sender, marked as a test."""
-    from email.headerregistry import Address
     from email.message import EmailMessage
 
     from models.actors import SYSTEM
+    from models.mail_addresses import mailbox
 
     outcome = await preview_campaign(SYSTEM, campaign_id, None, locale)
     if not outcome.ok:
@@ -101,8 +101,8 @@ async def compose_test_message(campaign_id: int, locale: str):
     sender = await Sender.objects().get(Sender.id == campaign.sender)
     message = EmailMessage()
     message["Subject"] = f"[Test] {outcome.value.message.subject}"
-    message["From"] = Address(sender.name, addr_spec=sender.email)
-    message["To"] = Address(sender.name, addr_spec=sender.email)
+    message["From"] = mailbox(sender.name, sender.email)
+    message["To"] = mailbox(sender.name, sender.email)
     message.set_content(outcome.value.message.text)
     message.add_alternative(outcome.value.message.html, subtype="html")
     return message

@@ -20,6 +20,7 @@ from email.utils import format_datetime, formataddr
 
 from models.asks import Ask, AskTouch, cancel_open_asks, message_host
 from models.links import click_url, unsubscribe_url
+from models.mail_addresses import display_name
 from models.messages import MessageDraft, RenderedMessage, render_message
 
 # How long a claimed touch belongs to its worker before another may take it over (a worker
@@ -135,8 +136,9 @@ def compose(row: dict) -> tuple[Message, RenderedMessage]:
                                            sender_title=values["sender_title"]), values)
     message = MIMEMultipart("alternative")
     message["Subject"] = Header(rendered.subject, "utf-8")
-    message["From"] = formataddr((row["sender_name"] or "", row["sender_email"]), "utf-8")
-    message["To"] = formataddr((f"{row['first_name']} {row['last_name']}".strip(), row["email"]),
+    # Names reduced to words (models/mail_addresses.py): they come from CRMs and forms.
+    message["From"] = formataddr((display_name(row["sender_name"]), row["sender_email"]), "utf-8")
+    message["To"] = formataddr((display_name(f"{row['first_name']} {row['last_name']}"), row["email"]),
                                "utf-8")
     message["Message-ID"] = row["message_id"]
     message["Date"] = format_datetime(dt.datetime.now(dt.UTC))

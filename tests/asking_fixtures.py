@@ -34,9 +34,13 @@ FR = {"subject": "Votre avis sur {{ product }} ?",
 class Sink:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []
+        self.recipients: list[list[str]] = []  # the SMTP envelope's RCPT TO, per message
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        self.raw.append(envelope.content)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
     def to(self, address: str) -> list:
