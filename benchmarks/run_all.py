@@ -9,7 +9,9 @@ Runs, each in its own process and each measuring Plaudit beside its reference in
 - customers_graphql_vs_raw.py — the GraphQL customers connection vs bare Litestar + raw asyncpg;
 - asking.py — campaign fan-out over 100,000 customers (time, peak RSS) and send throughput vs a
   bare aiosmtplib loop;
-- showcase_vs_raw.py — the public showcase, cached and uncached, vs a bare raw-asyncpg handler.
+- showcase_vs_raw.py — the public showcase, cached and uncached, vs a bare raw-asyncpg handler;
+- graphql_validation.py — validating hostile and ordinary documents: Plaudit's cost pass vs
+  Strawberry's depth and alias limiters (what ran before issue 10).
 
 Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or the defaults on 127.0.0.1) and wrk.
 """
@@ -34,6 +36,7 @@ BENCHMARKS = {
                 "--messages", "300"]),
     "showcase": (["showcase_vs_raw.py", "--rounds", "3", "--duration", "10"],
                  ["showcase_vs_raw.py", "--rounds", "1", "--duration", "3", "--warmup", "1"]),
+    "validation": (["graphql_validation.py", "--rounds", "7"], ["graphql_validation.py", "--rounds", "1"]),
 }
 
 
