@@ -18,6 +18,7 @@ from api.customers import CustomerMutations, CustomerQueries
 from api.document_limits import BoundedValidation, Limits
 from api.execution import FastLeafExecutionContext, SettledExecutionContext
 from api.input_limits import StringLimits, variables_problem
+from api.introspection_cache import IntrospectionCache
 from api.platforms import PlatformMutations, PlatformQueries
 from api.products import ProductMutations, ProductQueries
 from api.quotes import QuoteMutations, QuoteQueries
@@ -142,6 +143,7 @@ def build_schema(execution_context_class: type | None = FastLeafExecutionContext
             lambda: AddValidationRules(extra_rules),
             lambda: BoundedValidation(limits, maxsize=512),
             lambda: MaxTokensLimiter(max_token_count=cfg.graphql_max_tokens),
+            IntrospectionCache,
             lambda: PlauditMaskErrors(should_mask_error=should_mask),
         ],
     )

@@ -197,3 +197,20 @@ async def test_an_overlong_document_is_refused_before_parsing(gql):
 
     body = await gql("{ __typename }" + " " * MAX_DOCUMENT_CHARS)
     assert body["data"] is None and codes(body) == ["DOCUMENT_TOO_COSTLY"]
+
+
+async def test_introspection_is_answered_from_memory(gql):
+    from api import introspection_cache
+
+    query = get_introspection_query() + "\n# fresh text for this test"
+    before = dict(introspection_cache.stats)
+    first = await gql.data(query)
+    second = await gql.data(query)
+    assert first == second and first["__schema"]["queryType"]["name"] == "Query"
+    assert introspection_cache.stats["misses"] == before["misses"] + 1
+    assert introspection_cache.stats["hits"] == before["hits"] + 1
+    # A query that reads data as well is never cached.
+    mixed = "{ __typename reviewPlatforms(first: 1) { nodes { key } } }"
+    await gql.data(mixed)
+    await gql.data(mixed)
+    assert introspection_cache.stats["hits"] == before["hits"] + 1
