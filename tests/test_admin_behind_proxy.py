@@ -136,6 +136,16 @@ async def test_the_login_limit_says_when_to_retry(redis, tune):
         await sign_in(client, client_ip="198.51.100.5")
 
 
+async def test_the_consent_page_runs_no_script_and_cannot_be_framed(http, candidate):
+    from models.links import make_token
+
+    page = await http.get(f"/consent/{make_token('consent', candidate.id)}")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "frame-ancestors 'none'" in policy and page.headers["x-frame-options"] == "DENY"
+
+
 async def test_security_headers(http, tune):
     graphiql = await http.get("/graphql", headers={"Accept": "text/html"})
     assert graphiql.status_code == 200 and graphiql.headers["x-frame-options"] == "DENY"
