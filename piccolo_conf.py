@@ -3,11 +3,11 @@
 from piccolo.conf.apps import AppRegistry
 
 import settings
-from models.database import engine_class
+from models.core.database import engine_class
 
 # extensions=(): Plaudit needs no extension, and pgserver / managed databases may
 # not allow CREATE EXTENSION.
-# A PostgresEngine whose transactions survive task cancellation (models/database.py).
+# A PostgresEngine whose transactions survive task cancellation (models/core/database.py).
 DB = engine_class()(config={"dsn": settings.require_database_url()}, extensions=())
 
 APP_REGISTRY = AppRegistry(

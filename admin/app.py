@@ -9,26 +9,26 @@ from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
 from piccolo_api.session_auth.tables import SessionsBase
 
 import settings
-from admin.audit import audit_hooks, no_put, read_only
-from admin.campaigns import asking_forms, asking_table_configs
-from admin.customers import customer_forms
-from admin.quotes import quote_forms, quote_table_configs
-from admin.reviews import review_forms, review_table_configs
-from admin.tasks import task_forms, task_table_configs
-from admin.tokens import (
+from admin.access.audit import audit_hooks, no_put, read_only
+from admin.access.tokens import (
     CreateTokenForm,
     RevokeTokenForm,
     create_token_endpoint,
     revoke_token_endpoint,
 )
-from models.audit import AuditEvent
-from models.customers import Customer
-from models.outbox import OutboxMessage
-from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
-from models.products import Product
-from models.senders import Sender
-from models.signals import Signal
-from models.tokens import ApiToken
+from admin.asking.campaigns import asking_forms, asking_table_configs
+from admin.asking.tasks import task_forms, task_table_configs
+from admin.people.customers import customer_forms
+from admin.quotes.quotes import quote_forms, quote_table_configs
+from admin.reviews.reviews import review_forms, review_table_configs
+from models.access.audit import AuditEvent
+from models.access.tokens import ApiToken
+from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
+from models.catalogue.products import Product
+from models.core.outbox import OutboxMessage
+from models.people.customers import Customer
+from models.people.senders import Sender
+from models.people.signals import Signal
 
 
 def _table(table, group: str, columns: list, filters: list | None = None, **kwargs) -> TableConfig:
@@ -110,8 +110,8 @@ def forms() -> list[FormConfig]:
 
 
 def build_admin():
-    from admin.mfa import provider, require_enrolment
-    from admin.security import admin_hosts, harden
+    from admin.access.mfa import provider, require_enrolment
+    from admin.access.security import admin_hosts, harden
 
     mfa_provider = provider()
     # Brute-force guard on the login: 20 attempts per client per 5 minutes, then a block

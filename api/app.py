@@ -18,20 +18,20 @@ from litestar.types import Receive, Scope, Send
 from strawberry.litestar import make_graphql_controller
 
 import settings
-from api.consent import ROUTES as consent_routes
-from api.context import CredentialRefused, context_getter
-from api.demo_page import ROUTES as demo_routes
-from api.json_body import BadJson, decode_json_body
-from api.links import ROUTES as link_routes
-from api.observability import observability_middleware
-from api.rate_limits import rate_limit_middleware
-from api.schema import schema
-from api.security_headers import security_headers_middleware
-from api.showcase_cache import ShowcaseCache
-from api.showcase_http import showcase_cache_middleware
-from api.social_cards import ROUTES as card_routes
-from api.webhooks import receive_reviews
-from models.database import unavailability_types
+from api.asking.links import ROUTES as link_routes
+from api.graphql.context import CredentialRefused, context_getter
+from api.graphql.schema import schema
+from api.http.json_body import BadJson, decode_json_body
+from api.http.observability import observability_middleware
+from api.http.rate_limits import rate_limit_middleware
+from api.http.security_headers import security_headers_middleware
+from api.quotes.cards import ROUTES as card_routes
+from api.quotes.consent import ROUTES as consent_routes
+from api.quotes.demo_page import ROUTES as demo_routes
+from api.quotes.showcase_cache import ShowcaseCache
+from api.quotes.showcase_http import showcase_cache_middleware
+from api.reviews.webhooks import receive_reviews
+from models.core.database import unavailability_types
 from ops import metrics
 
 log = logging.getLogger("plaudit.api")
@@ -70,7 +70,7 @@ def graphql_controller() -> type:
 
 def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: bool = True) -> Litestar:
     from admin.app import build_admin
-    from models.database import close_pool, start_pool
+    from models.core.database import close_pool, start_pool
 
     admin_app = build_admin()
 
@@ -113,7 +113,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
 
     @get("/readyz", include_in_schema=False)
     async def readyz() -> Response:
-        from models.products import Product
+        from models.catalogue.products import Product
 
         checks = {}
         try:

@@ -13,11 +13,11 @@ What it does (see benchmarks/README.md):
    (`upsert_customers`, 5,000 per call), a `renewed` signal for each (`record_signals`), an
    active signal-triggered email campaign with business-hours pacing, plus the facts that make
    customers skipped, held or deferred.
-2. **Fan-out**: times `models.selection.run_campaign(campaign_id)` (select, skip, route, pace,
+2. **Fan-out**: times `models.asking.selection.run_campaign(campaign_id)` (select, skip, route, pace,
    and write the asks and their first touches) in a fresh child process, and reports that
    process's peak RSS. Repeated on the same data, with the asking tables reset between runs.
 3. **Send throughput**: an aiosmtpd sink in its own process; a worker-like child process sends
-   N touches with `jobs.asks.send_touch` (C concurrent tasks, as arq's max_jobs), alternating
+   N touches with `jobs.asking.asks.send_touch` (C concurrent tasks, as arq's max_jobs), alternating
    with a bare `aiosmtplib.send` loop sending equivalent messages at the same concurrency. The
    sink's count and Message-IDs are checked after every round.
 
@@ -211,15 +211,15 @@ async def build_world(args) -> World:
     """Everything through the domain functions, except facts that have no batch API yet
     (suppression states and imported reviews), which are plain SQL."""
     from cli.main import migrate
-    from models.actors import SYSTEM
-    from models.campaigns import save_campaign, transition
-    from models.customers import upsert_customers
-    from models.database import close_pool, start_pool
+    from models.access.actors import SYSTEM
+    from models.asking.campaigns import save_campaign, transition
+    from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
+    from models.catalogue.products import create_product
+    from models.core.database import close_pool, start_pool
     from models.demo import DEMO_TEMPLATES  # the reviewed EN/FR wording, not a copy
-    from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
-    from models.products import create_product
-    from models.senders import save_sender
-    from models.signals import record_signals
+    from models.people.customers import upsert_customers
+    from models.people.senders import save_sender
+    from models.people.signals import record_signals
 
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -326,9 +326,9 @@ async def build_world(args) -> World:
             if result.errors or result.count("CREATED") != len(signals[lo:lo + args.batch]):
                 raise BenchError(f"record_signals: {result.errors[:3]}")
         timings["record_signals"] = time.perf_counter() - t0
-        # Campaign runs only use signals that have settled (models.selection.SIGNAL_SETTLE);
+        # Campaign runs only use signals that have settled (models.asking.selection.SIGNAL_SETTLE);
         # these were pushed "earlier", as in production where runs follow the partner's pushes.
-        from models.signals import Signal
+        from models.people.signals import Signal
 
         await Signal.raw("UPDATE signal SET created_at = created_at - interval '1 hour'")
         log(f"{len(signals):,} signals recorded in {timings['record_signals']:.1f} s")
@@ -358,8 +358,8 @@ async def build_world(args) -> World:
 async def reset_asking_state(world: World) -> dict:
     """The same starting point for every fan-out run: no asks, the imported reviews, the
     earlier campaign's asks (a cool-down for 2% of customers), both watermarks at 0."""
-    from models.database import close_pool, start_pool
-    from models.selection import run_campaign
+    from models.asking.selection import run_campaign
+    from models.core.database import close_pool, start_pool
 
     conn = await sql_connection()
     try:
@@ -510,8 +510,8 @@ def instrument(events: list, statements: list) -> None:
 
     from piccolo.engine.postgres import PostgresEngine
 
-    import models.asks as asks_module
-    import models.selection as selection
+    import models.asking.asks as asks_module
+    import models.asking.selection as selection
 
     def wrap(module, name: str, label: str) -> None:
         fn = getattr(module, name)
@@ -605,12 +605,12 @@ def phase_table(events: list, t_start: float, t_end: float,
 
 
 async def fanout_child(campaign_id: int, profile_out: str | None) -> None:
-    from models.database import close_pool, start_pool
+    from models.core.database import close_pool, start_pool
 
     events: list = []
     statements: list = []
     instrument(events, statements)
-    from models.selection import run_campaign
+    from models.asking.selection import run_campaign
 
     # The worker's pool (jobs/worker.py): run_campaign runs there, through the outbox or cron.
     await start_pool(min_size=1, max_size=5)
@@ -808,10 +808,10 @@ async def send_child(args) -> None:
     import psutil
 
     import settings
-    from jobs.asks import send_touch
-    from models import sending
-    from models.asks import AskTouch
-    from models.database import close_pool, start_pool
+    from jobs.asking.asks import send_touch
+    from models.asking import sending
+    from models.asking.asks import AskTouch
+    from models.core.database import close_pool, start_pool
 
     cfg = settings.SETTINGS
     sink = SinkControl(args.control_port)
@@ -863,7 +863,7 @@ async def send_child(args) -> None:
 
         async def bare(messages: list) -> None:
             async def one(msg) -> None:
-                # Exactly jobs/asks.py smtp_send's call: one new connection per message.
+                # Exactly jobs/asking/asks.py smtp_send's call: one new connection per message.
                 await aiosmtplib.send(msg, hostname=cfg.smtp_host, port=cfg.smtp_port,
                                       username=cfg.smtp_username, password=cfg.smtp_password,
                                       start_tls=cfg.smtp_starttls, timeout=30)
@@ -1073,7 +1073,7 @@ def print_report(args, header: list[str], world: World | None, fanouts: list[Chi
         out(f"Send        : {args.messages:,} touches per round and target, {args.concurrency} "
             f"concurrent tasks (arq max_jobs), {args.rounds} rounds alternating bare → Plaudit → "
             f"reuse, after {args.warmup_messages} warm-up messages each")
-        out(f"              Plaudit: jobs.asks.send_touch(ctx, id) = claim_touch (SELECT … FOR "
+        out(f"              Plaudit: jobs.asking.asks.send_touch(ctx, id) = claim_touch (SELECT … FOR "
             f"UPDATE, render, UPDATE) + aiosmtplib.send + mark_sent; pool "
             f"start_pool(1, {args.pool_max}) as jobs/worker.py; no arq/Redis in the loop")
         out("              bare: aiosmtplib.send() of prebuilt EmailMessages with the same "
@@ -1085,7 +1085,7 @@ def print_report(args, header: list[str], world: World | None, fanouts: list[Chi
         plaudit_bytes = statistics.mean(r.bytes_per_message for r in rounds if r.target == "plaudit")
         out(f"              message size: Plaudit {plaudit_bytes:,.0f} B on average (EN and FR), "
             f"bare {send['reference_bytes']:,} B (one real touch, composed by "
-            f"models.sending.compose)")
+            f"models.asking.sending.compose)")
         out()
         out(f"{'round':>5}  {'target':<26} {'msg/s':>8} {'seconds':>8} {'worker CPU':>10} "
             f"{'sink CPU':>9} {'machine':>8} {'received':>9}")

@@ -65,12 +65,12 @@ REQUEST_BODY = json.dumps({"query": QUERY})
 
 # ---------------------------------------------------------------------------------------------
 # The raw server: the same SQL as Plaudit issues (captured from Piccolo's querystrings and
-# models/signals.py `latest_signals_for`), no ORM, no GraphQL. It lives in this file so the
+# models/people/signals.py `latest_signals_for`), no ORM, no GraphQL. It lives in this file so the
 # benchmark is one file; it runs in its own process via `--serve-raw --port N`.
 # ---------------------------------------------------------------------------------------------
 
-TOKEN_PREFIX = "pld_"  # models/tokens.py
-LAST_USED_PRECISION_S = 60.0  # models/tokens.py LAST_USED_PRECISION
+TOKEN_PREFIX = "pld_"  # models/access/tokens.py
+LAST_USED_PRECISION_S = 60.0  # models/access/tokens.py LAST_USED_PRECISION
 
 TOKEN_SQL = (
     'SELECT "api_token"."id" AS "id", "api_token"."name" AS "name", '
@@ -104,7 +104,7 @@ SIGNALS_SQL = (
 
 
 def _cursor(row_id: int) -> str:
-    """api/relay.py `encode_cursor`."""
+    """api/graphql/relay.py `encode_cursor`."""
     return base64.urlsafe_b64encode(f"id:{row_id}".encode()).decode()
 
 
@@ -138,7 +138,7 @@ def build_raw_app(dsn: str, pool_min: int = 2, pool_max: int = 10):
     async def customers(request: Request) -> Response:
         await request.body()  # consume the (ignored) GraphQL document, as a real handler would
         pool = state["pool"]
-        # api/context.py `bearer_token` + models/tokens.py `authenticate`
+        # api/graphql/context.py `bearer_token` + models/access/tokens.py `authenticate`
         scheme, _, secret = request.headers.get("authorization", "").partition(" ")
         secret = secret.strip()
         if scheme.lower() != "bearer" or not secret:

@@ -53,8 +53,8 @@ def validators():
     from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 
     import settings
-    from api.document_limits import Limits, cost_errors
-    from api.schema import build_schema
+    from api.graphql.document_limits import Limits, cost_errors
+    from api.graphql.schema import build_schema
 
     cfg = settings.SETTINGS
     schema = build_schema()._schema

@@ -64,12 +64,12 @@ QUERY = ("query { showcase(placement: HOME_PAGE) { productName brandColor label 
          "quotes { id text rating platformName sourceUrl disclosures "
          "attribution { name title company photoUrl } } } }")
 PATH = "/graphql?" + urlencode({"query": QUERY})
-LABEL = "Selected testimonials, shared with the reviewers' permission."  # models/showcase.py
+LABEL = "Selected testimonials, shared with the reviewers' permission."  # models/quotes/showcase.py
 INSIDER = "Written by someone close to {product} (an employee or a relative)."
 PRAISE = "Shared with {product} directly, not on a review site."
 
 # ---------------------------------------------------------------------------------------------
-# The raw server: the SQL of models/showcase.py, no ORM, no GraphQL, no cache.
+# The raw server: the SQL of models/quotes/showcase.py, no ORM, no GraphQL, no cache.
 # ---------------------------------------------------------------------------------------------
 
 PRODUCT_SQL = "SELECT id, name, brand_color FROM product WHERE id = $1"
@@ -163,10 +163,10 @@ async def publish_demo_quotes() -> int:
     """Take PUBLISHED demo candidates through approval and the reviewer's consent."""
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
-    from models.actors import admin_actor
-    from models.consent import decide_consent
-    from models.database import close_pool, start_pool
-    from models.quotes import Quote, approve_quote
+    from models.access.actors import admin_actor
+    from models.core.database import close_pool, start_pool
+    from models.quotes.consent import decide_consent
+    from models.quotes.quotes import Quote, approve_quote
 
     await start_pool(min_size=1, max_size=2)
     try:

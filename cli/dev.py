@@ -90,7 +90,7 @@ def run_dev(args) -> None:
         password = _admin_password()
 
         async def prepare():
-            from models.database import close_pool, start_pool
+            from models.core.database import close_pool, start_pool
 
             await migrate()
             await start_pool(min_size=1, max_size=4)

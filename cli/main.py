@@ -12,7 +12,7 @@ def _with_db(coro_factory):
     """Run a coroutine against the configured database, with a small pool."""
 
     async def runner():
-        from models.database import close_pool, start_pool
+        from models.core.database import close_pool, start_pool
 
         await start_pool(min_size=1, max_size=4)
         try:
@@ -83,9 +83,9 @@ def cmd_create_admin(args) -> None:
 
 
 def cmd_create_token(args) -> None:
-    from models.actors import SYSTEM
-    from models.products import Product
-    from models.tokens import create_token
+    from models.access.actors import SYSTEM
+    from models.access.tokens import create_token
+    from models.catalogue.products import Product
 
     async def run():
         product_id = None
@@ -139,7 +139,7 @@ def cmd_demo_reviews(args) -> None:
 def cmd_export_schema(args) -> None:
     from pathlib import Path
 
-    from api.schema import schema
+    from api.graphql.schema import schema
 
     Path(args.output).write_text(schema.as_str() + "\n")
     print(f"Wrote {args.output}.")

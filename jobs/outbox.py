@@ -9,7 +9,7 @@ from typing import Any
 from arq import Retry
 from arq.connections import ArqRedis
 
-from models import outbox
+from models.core import outbox
 
 log = logging.getLogger("plaudit.outbox")
 

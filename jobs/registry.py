@@ -1,8 +1,8 @@
 """Outbox job name -> handler. Job names are what the domain writes in the outbox."""
 
-from jobs.campaigns import run_campaign_job, test_send_job
-from jobs.quotes import send_consent_request_job
-from jobs.signals import derive_tenure_milestones_job
+from jobs.asking.campaigns import run_campaign_job, test_send_job
+from jobs.people.signals import derive_tenure_milestones_job
+from jobs.quotes.consent import send_consent_request_job
 
 HANDLERS = {
     "derive_tenure_milestones": derive_tenure_milestones_job,

@@ -5,22 +5,22 @@ from __future__ import annotations
 from arq import cron
 
 import settings
-from jobs.asks import dispatch_touches, send_touch
-from jobs.campaigns import run_active_campaigns
+from jobs.asking.asks import dispatch_touches, send_touch
+from jobs.asking.campaigns import run_active_campaigns
 from jobs.outbox import Relay, run_outbox_message, sweep_outbox
+from jobs.people.signals import daily_tenure_milestones
 from jobs.redis import redis_settings
-from jobs.signals import daily_tenure_milestones
 
 
 async def startup(ctx: dict) -> None:
-    from models.database import start_pool
+    from models.core.database import start_pool
 
     await start_pool(min_size=1, max_size=5)
     ctx["relay"] = Relay(ctx["redis"], settings.SETTINGS.queue_name)
 
 
 async def shutdown(ctx: dict) -> None:
-    from models.database import close_pool
+    from models.core.database import close_pool
 
     await close_pool()
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from models.actors import SYSTEM
-from models.catalogue import seed_platforms
-from models.customers import upsert_customers
-from models.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
-from models.products import Product
-from models.senders import Sender, save_sender
-from models.signals import record_signals
+from models.access.actors import SYSTEM
+from models.catalogue.known_platforms import seed_platforms
+from models.catalogue.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
+from models.catalogue.products import Product
+from models.people.customers import upsert_customers
+from models.people.senders import Sender, save_sender
+from models.people.signals import record_signals
 
 PRODUCTS = [
     dict(slug="acme-ledger", name="Acme Ledger", website="https://ledger.acme.example",
@@ -151,7 +151,7 @@ DEMO_TEMPLATES = {
 
 async def _demo_campaign() -> None:
     """A draft, ready to lint, preview and activate from the admin (once)."""
-    from models.campaigns import Campaign, save_campaign
+    from models.asking.campaigns import Campaign, save_campaign
 
     if await Campaign.exists().where(Campaign.name == "Thank-you after renewal"):
         return
@@ -184,7 +184,7 @@ DEMO_REVIEW_TEXTS = [  # (rating out of 5, pros, cons, language)
 async def demo_reviews_csv(product_slug: str = PRODUCTS[0]["slug"], count: int = 14) -> str:
     """A CSV (generic format) of mixed reviews by the demo product's customers — those already
     asked first, so importing it shows attribution, the three lanes and the funnel's reviews."""
-    from models.review_files import format_generic_csv
+    from models.reviews.files import format_generic_csv
 
     rows = await Product.raw(
         """SELECT c.email, c.first_name, c.last_name, c.title, c.company, pl.key AS platform
@@ -219,11 +219,11 @@ async def _demo_reviews_and_quotes() -> None:
     """The demo reviews (once), and two of their quotes taken through the real flow — approved by
     a demo editor, granted by their reviewers — so /demo shows something; the other candidates
     wait in the admin's curation desk."""
-    from models.actors import admin_actor
-    from models.consent import decide_consent
-    from models.quotes import Quote, approve_quote
-    from models.review_intake import import_file
-    from models.reviews import Review
+    from models.access.actors import admin_actor
+    from models.quotes.consent import decide_consent
+    from models.quotes.quotes import Quote, approve_quote
+    from models.reviews.intake import import_file
+    from models.reviews.reviews import Review
 
     if await Review.exists().where(Review.external_id.like("demo-%")):
         return
@@ -246,7 +246,7 @@ async def _demo_reviews_and_quotes() -> None:
 async def demo_site_token(known_secret: str | None) -> str:
     """A `showcase:read` token for the demo product's web site (/demo): the known one if it still
     works, else a new one. Showcase tokens are meant to sit in public web pages."""
-    from models.tokens import authenticate, create_token
+    from models.access.tokens import authenticate, create_token
 
     product = await Product.select(Product.id).where(Product.slug == PRODUCTS[0]["slug"]).first()
     actor = await authenticate(known_secret) if known_secret else None

@@ -2,20 +2,20 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from models.asks import Ask, AskClick, AskTouch
-from models.audit import AuditEvent
-from models.campaigns import Campaign, SelectionRun
-from models.customers import Customer
-from models.erasure import ErasedAddress
-from models.outbox import OutboxMessage
-from models.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
-from models.products import Product
-from models.quotes import Quote, QuoteConsent
-from models.reviews import Improvement, Review
-from models.senders import Sender
-from models.signals import Signal
-from models.tasks import Task
-from models.tokens import ApiToken
+from models.access.audit import AuditEvent
+from models.access.tokens import ApiToken
+from models.asking.asks import Ask, AskClick, AskTouch
+from models.asking.campaigns import Campaign, SelectionRun
+from models.asking.tasks import Task
+from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
+from models.catalogue.products import Product
+from models.core.outbox import OutboxMessage
+from models.people.customers import Customer
+from models.people.erasure import ErasedAddress
+from models.people.senders import Sender
+from models.people.signals import Signal
+from models.quotes.quotes import Quote, QuoteConsent
+from models.reviews.reviews import Improvement, Review
 
 # Order matters for anything that walks tables (truncation, admin menus):
 # parents before children.

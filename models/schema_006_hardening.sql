@@ -12,7 +12,7 @@ ALTER TABLE signal ADD CONSTRAINT signal_product_source_event_id_key UNIQUE (pro
 ALTER TABLE sender ADD COLUMN product integer REFERENCES product (id) ON DELETE CASCADE;
 CREATE INDEX sender_product_idx ON sender (product);
 
--- URLs: absolute http(s) only (models/urls.py says the rest: length, no spaces, no user info).
+-- URLs: absolute http(s) only (models/core/urls.py says the rest: length, no spaces, no user info).
 -- The domain validates every path; these hold for anything that bypasses it. NOT VALID: rows
 -- already stored are not re-checked (optional URLs that fail are blanked first; the showcase
 -- filters what it shows as well).

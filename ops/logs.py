@@ -71,7 +71,7 @@ def configure(level: str = "INFO", json_lines: bool = True) -> None:
         "handlers": {"default": handler},
         "root": {"handlers": ["default"], "level": level.upper()},
         "loggers": {
-            # Our own access line (api/observability.py) replaces uvicorn's, which would log
+            # Our own access line (api/http/observability.py) replaces uvicorn's, which would log
             # raw paths with link tokens in them.
             "uvicorn.access": {"handlers": [], "propagate": False},
             "uvicorn.error": {"handlers": ["default"], "propagate": False, "level": level.upper()},

@@ -65,7 +65,7 @@ def operation_label(name: str | None) -> str:
 
 
 async def refresh_from_stores(redis, queue_name: str) -> None:
-    from models.outbox import OutboxMessage
+    from models.core.outbox import OutboxMessage
 
     if redis is not None:
         try:
@@ -80,7 +80,7 @@ async def refresh_from_stores(redis, queue_name: str) -> None:
 
 
 async def _counts(table: str) -> dict[str, int]:
-    from models.asks import Ask
+    from models.asking.asks import Ask
 
     rows = await Ask.raw(f"SELECT status, count(*) AS n FROM {table} GROUP BY status")  # noqa: S608
     return {r["status"]: r["n"] for r in rows}

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 # Fixtures shared by the asking tests (a listed product, a real SMTP server, …).
-pytest_plugins = ["tests.asking_fixtures", "tests.quote_fixtures"]
+pytest_plugins = ["tests.asking.fixtures", "tests.quotes.fixtures"]
 
 _stack = ExitStack()
 # Parallel runs (several checkouts, helpers) each set their own name.
@@ -75,7 +75,7 @@ def pytest_unconfigure(config):
 @pytest.fixture(scope="session", autouse=True)
 async def database():
     from cli.main import migrate
-    from models.database import close_pool, start_pool
+    from models.core.database import close_pool, start_pool
     from piccolo_conf import DB
 
     await migrate()
@@ -91,7 +91,7 @@ async def database():
 @pytest.fixture(autouse=True)
 async def clean_tables(database):
     """Every test starts from the migrated schema with only the platform catalogue."""
-    from models.catalogue import seed_platforms
+    from models.catalogue.known_platforms import seed_platforms
     from models.piccolo_app import TABLES
 
     names = ", ".join(t._meta.tablename for t in TABLES)
@@ -183,7 +183,7 @@ def gql(http) -> GraphQLClient:
 
 @pytest.fixture
 async def product():
-    from models.products import Product
+    from models.catalogue.products import Product
 
     row = Product(slug="ledger", name="Ledger")
     await row.save()
@@ -192,7 +192,7 @@ async def product():
 
 @pytest.fixture
 async def other_product():
-    from models.products import Product
+    from models.catalogue.products import Product
 
     row = Product(slug="roster", name="Roster")
     await row.save()
@@ -202,8 +202,8 @@ async def other_product():
 @pytest.fixture
 def make_token():
     async def make(*scopes: str, product_id: int | None = None, expires_at=None) -> str:
-        from models.actors import SYSTEM
-        from models.tokens import create_token
+        from models.access.actors import SYSTEM
+        from models.access.tokens import create_token
 
         outcome = await create_token(SYSTEM, "test token", list(scopes), product_id, expires_at)
         assert outcome.ok, outcome.errors

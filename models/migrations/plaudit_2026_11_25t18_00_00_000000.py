@@ -1,6 +1,6 @@
 """Initial schema (models/schema.sql) and the platform catalogue."""
 
-from models.sql_migrations import sql_file_forwards
+from models.core.sql_migrations import sql_file_forwards
 
 ID = "2026-11-25T18:00:00:000000"
 VERSION = "1.38.0"
@@ -8,7 +8,7 @@ DESCRIPTION = "initial schema and the eight review platforms"
 
 
 async def _seed_platforms():
-    from models.catalogue import seed_platforms
+    from models.catalogue.known_platforms import seed_platforms
 
     await seed_platforms()
 

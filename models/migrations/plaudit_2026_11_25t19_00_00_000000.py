@@ -1,6 +1,6 @@
 """Asking: selection audits, held and deferred asks, the click log (schema_002_asking.sql)."""
 
-from models.sql_migrations import sql_file_forwards
+from models.core.sql_migrations import sql_file_forwards
 
 ID = "2026-11-25T19:00:00:000000"
 VERSION = "1.38.0"

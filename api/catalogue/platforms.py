@@ -1,0 +1,187 @@
+"""Review platforms (public catalogue) and platform profiles over GraphQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.errors import map_errors, user_error_type
+from api.graphql.permissions import Public, needs
+from api.graphql.relay import Connection, decode_id, paginate
+from models.catalogue import platforms as domain
+
+
+@strawberry.type(name="ReviewPlatform", description="A review site and the rules Plaudit follows there.")
+class ReviewPlatformType:
+    id: strawberry.ID
+    key: str
+    name: str
+    website: str
+    rating_scale: int
+    sub_ratings: list[str]
+    audience_regions: list[str]
+    vendor_may_ask: bool = strawberry.field(description="False where the platform forbids asking.")
+    incentives_allowed: bool
+    incentive_disclosure: str
+    review_pool: str = strawberry.field(description="Sister platforms share one pool of reviews.")
+    freshness_days: int
+    rules_note: str
+
+
+@strawberry.type(name="RatingSnapshot")
+class RatingSnapshotType:
+    taken_on: dt.date
+    average: float
+    review_count: int
+
+
+@strawberry.type(name="PlatformProfile", description="A product's listing on a review platform.")
+class PlatformProfileType:
+    id: strawberry.ID
+    profile_url: str
+    review_url: str
+    target_rating: float | None
+    target_count: int | None
+
+    @strawberry.field
+    def product_id(self) -> strawberry.ID:
+        return self.product  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def platform(self, info: Info) -> ReviewPlatformType:
+        return await info.context.loaders.platform.load(self.platform)  # type: ignore[attr-defined]
+
+    @strawberry.field(permission_classes=[needs("products:read")])
+    async def product(self, info: Info) -> Annotated[
+            ProductType, strawberry.lazy("api.catalogue.products")]:  # noqa: F821
+        return await info.context.loaders.product.load(self.product)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def latest_rating(self, info: Info) -> RatingSnapshotType | None:
+        return await info.context.loaders.latest_snapshot.load(self.id)
+
+
+@strawberry.input
+class ReviewPlatformInput:
+    key: str | None = None
+    name: str | None = None
+    website: str | None = None
+    rating_scale: int | None = None
+    sub_ratings: list[str] | None = None
+    audience_regions: list[str] | None = None
+    vendor_may_ask: bool | None = None
+    incentives_allowed: bool | None = None
+    incentive_disclosure: str | None = None
+    review_pool: str | None = None
+    freshness_days: int | None = None
+    rules_note: str | None = None
+
+
+@strawberry.input
+class PlatformProfileInput:
+    product_id: strawberry.ID | None = None
+    platform_id: strawberry.ID | None = None
+    profile_url: str | None = None
+    review_url: str | None = None
+    target_rating: float | None = None
+    target_count: int | None = None
+
+
+_PLATFORM_CODES = ["FORBIDDEN", "INVALID_KEY", "INVALID_SCALE", "INVALID_FRESHNESS",
+                   "DISCLOSURE_REQUIRED", "CONTRADICTORY_RULES", "NAME_REQUIRED", "KEY_TAKEN",
+                   "INVALID_URL"]
+SaveReviewPlatformError = user_error_type("SaveReviewPlatform", [*_PLATFORM_CODES, "NOT_FOUND"])
+CreatePlatformProfileError = user_error_type(
+    "CreatePlatformProfile", ["PRODUCT_FORBIDDEN", "INVALID_URL", "INVALID_TARGET", "NOT_FOUND",
+                              "ALREADY_LISTED", "REQUIRED"])
+UpdatePlatformProfileError = user_error_type(
+    "UpdatePlatformProfile", ["INVALID_URL", "INVALID_TARGET", "NOT_FOUND"])
+
+
+@strawberry.type
+class SaveReviewPlatformPayload:
+    platform: ReviewPlatformType | None
+    user_errors: list[SaveReviewPlatformError]  # type: ignore[valid-type]
+
+
+@strawberry.type
+class PlatformProfilePayload:
+    profile: PlatformProfileType | None
+    user_errors: list[CreatePlatformProfileError]  # type: ignore[valid-type]
+
+
+@strawberry.type
+class UpdatePlatformProfilePayload:
+    profile: PlatformProfileType | None
+    user_errors: list[UpdatePlatformProfileError]  # type: ignore[valid-type]
+
+
+def _platform_fields(data: ReviewPlatformInput) -> dict:
+    return {k: getattr(data, k) for k in ("key", *domain.PLATFORM_FIELDS)}
+
+
+def _profile_fields(data: PlatformProfileInput) -> dict:
+    return {"profile_url": data.profile_url, "review_url": data.review_url,
+            "target_rating": data.target_rating, "target_count": data.target_count}
+
+
+@strawberry.type
+class PlatformQueries:
+    @strawberry.field(permission_classes=[Public],
+                      description="The review-platform catalogue; public information.")
+    async def review_platforms(self, first: int | None = 20, after: str | None = None,
+                               key: str | None = None,
+                               vendor_may_ask: bool | None = None) -> Connection[ReviewPlatformType]:
+        page = await paginate(lambda n, a: domain.list_platforms(key, vendor_may_ask, n, a),
+                              first, after)
+        return Connection.from_page(page)
+
+    @strawberry.field(permission_classes=[needs("products:read")])
+    async def platform_profiles(self, info: Info, first: int | None = 20, after: str | None = None,
+                                product_id: strawberry.ID | None = None,
+                                platform_id: strawberry.ID | None = None,
+                                ) -> Connection[PlatformProfileType]:
+        product, platform = decode_id(product_id, "productId"), decode_id(platform_id, "platformId")
+        page = await paginate(
+            lambda n, a: domain.list_profiles(info.context.actor, product, platform, n, a),
+            first, after)
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class PlatformMutations:
+    @strawberry.mutation(permission_classes=[needs("admin")])
+    async def create_review_platform(self, info: Info,
+                                     input: ReviewPlatformInput) -> SaveReviewPlatformPayload:
+        outcome = await domain.save_platform(info.context.actor, None, _platform_fields(input))
+        return SaveReviewPlatformPayload(
+            platform=outcome.value, user_errors=map_errors(SaveReviewPlatformError, outcome.errors))
+
+    @strawberry.mutation(permission_classes=[needs("admin")])
+    async def update_review_platform(self, info: Info, id: strawberry.ID,
+                                     input: ReviewPlatformInput) -> SaveReviewPlatformPayload:
+        outcome = await domain.save_platform(info.context.actor, decode_id(id),
+                                             _platform_fields(input))
+        return SaveReviewPlatformPayload(
+            platform=outcome.value, user_errors=map_errors(SaveReviewPlatformError, outcome.errors))
+
+    @strawberry.mutation(permission_classes=[needs("products:write")])
+    async def create_platform_profile(self, info: Info,
+                                      input: PlatformProfileInput) -> PlatformProfilePayload:
+        data = _profile_fields(input) | {"product": decode_id(input.product_id, "productId"),
+                                         "platform": decode_id(input.platform_id, "platformId")}
+        outcome = await domain.create_profile(info.context.actor, data)
+        return PlatformProfilePayload(
+            profile=outcome.value, user_errors=map_errors(CreatePlatformProfileError, outcome.errors))
+
+    @strawberry.mutation(permission_classes=[needs("products:write")])
+    async def update_platform_profile(self, info: Info, id: strawberry.ID,
+                                      input: PlatformProfileInput) -> UpdatePlatformProfilePayload:
+        outcome = await domain.update_profile(info.context.actor, decode_id(id),
+                                              _profile_fields(input))
+        return UpdatePlatformProfilePayload(
+            profile=outcome.value,
+            user_errors=map_errors(UpdatePlatformProfileError, outcome.errors))

@@ -1,0 +1,62 @@
+"""DataLoaders, built fresh for each request (a shared loader would cache forever)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+
+from strawberry.dataloader import DataLoader
+
+from models.catalogue.platforms import PlatformProfile, ReviewPlatform, latest_snapshots_for, rows_by_id
+from models.catalogue.products import products_by_id
+from models.people.customers import Customer
+from models.people.signals import latest_signals_for
+
+
+async def _latest_signals(keys: list[tuple[int, int]]) -> list[list]:
+    # Keys are (customer id, how many); one query per distinct limit, usually one.
+    by_limit: dict[int, list[int]] = defaultdict(list)
+    for customer_id, limit in keys:
+        by_limit[limit].append(customer_id)
+    found = {limit: await latest_signals_for(ids, limit) for limit, ids in by_limit.items()}
+    return [found[limit][customer_id] for customer_id, limit in keys]
+
+
+def _by_id(fetch):
+    async def load(ids: list[int]) -> list:
+        rows = await fetch(list(ids))
+        return [rows.get(i) for i in ids]
+
+    return load
+
+
+class Loaders:
+    @cached_property
+    def latest_signals(self) -> DataLoader:
+        return DataLoader(_latest_signals)
+
+    @cached_property
+    def customer(self) -> DataLoader:
+        return DataLoader(_by_id(lambda ids: rows_by_id(Customer, ids)))
+
+    @cached_property
+    def product(self) -> DataLoader:
+        return DataLoader(_by_id(products_by_id))
+
+    @cached_property
+    def platform(self) -> DataLoader:
+        return DataLoader(_by_id(lambda ids: rows_by_id(ReviewPlatform, ids)))
+
+    @cached_property
+    def profile(self) -> DataLoader:
+        return DataLoader(_by_id(lambda ids: rows_by_id(PlatformProfile, ids)))
+
+    @cached_property
+    def latest_snapshot(self) -> DataLoader:
+        return DataLoader(_by_id(latest_snapshots_for))
+
+    @cached_property
+    def quote_consents(self) -> DataLoader:
+        from models.quotes.queries import consents_for
+
+        return DataLoader(_by_id(consents_for))

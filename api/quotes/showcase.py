@@ -1,0 +1,96 @@
+"""The public showcase over GraphQL (`showcase:read`, safe in a browser). HTTP caching, ETags
+and invalidation are in api/quotes/showcase_cache.py; what may be shown is decided in models/quotes/showcase.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.permissions import needs
+from api.graphql.relay import decode_id
+from api.quotes.quotes import Placement
+from models.quotes.showcase import load_showcase
+
+
+@strawberry.type
+class ShowcasePlatform:
+    key: str
+    name: str
+    average_rating: float = strawberry.field(description="The platform's own figure, out of 5.")
+    review_count: int = strawberry.field(description="The platform's own count.")
+    rating_scale: int
+    profile_url: str
+    as_of: dt.date = strawberry.field(description="When these figures were read from the platform.")
+
+
+@strawberry.type
+class ShowcaseAttribution:
+    name: str
+    title: str
+    company: str
+    photo_url: str | None = strawberry.field(description="Only when the reviewer allowed it.")
+
+
+@strawberry.type
+class ShowcaseQuote:
+    id: strawberry.ID
+    text: str = strawberry.field(description="The reviewer's words, verbatim (cuts marked with …).")
+    attribution: ShowcaseAttribution
+    rating: float | None = strawberry.field(description="Out of 5; null for praise told to you.")
+    platform_key: str | None
+    platform_name: str | None
+    source_url: str | None = strawberry.field(description="The review itself, or its platform profile.")
+    disclosures: list[str] = strawberry.field(description="Show these with the quote.")
+    image_url: str = strawberry.field(description="A 1200×630 PNG card of this quote.")
+
+
+@strawberry.type
+class Showcase:
+    product_id: strawberry.ID
+    product_slug: str
+    product_name: str
+    brand_color: str
+    placement: Placement
+    label: str = strawberry.field(description="Show this label with the quotes.")
+    platforms: list[ShowcasePlatform]
+    quotes: list[ShowcaseQuote]
+
+
+def _showcase(data, base_url: str) -> Showcase:
+    return Showcase(
+        product_id=strawberry.ID(str(data.product_id)), product_slug=data.product_slug,
+        product_name=data.product_name, brand_color=data.brand_color,
+        placement=Placement(data.placement), label=data.label,
+        platforms=[ShowcasePlatform(key=p.key, name=p.name, average_rating=p.average_rating,
+                                    review_count=p.review_count, rating_scale=p.rating_scale,
+                                    profile_url=p.profile_url, as_of=p.as_of) for p in data.platforms],
+        quotes=[ShowcaseQuote(
+            id=strawberry.ID(str(q.id)), text=q.text,
+            attribution=ShowcaseAttribution(name=q.attribution_name, title=q.attribution_title,
+                                            company=q.attribution_company, photo_url=q.photo_url),
+            rating=q.rating, platform_key=q.platform_key, platform_name=q.platform_name,
+            source_url=q.source_url, disclosures=q.disclosures,
+            image_url=f"{base_url}/showcase/quotes/{q.id}/card.png") for q in data.quotes])
+
+
+@strawberry.type
+class ShowcaseQueries:
+    @strawberry.field(permission_classes=[needs("showcase:read")],
+                      description="Published, consented quotes for one placement, and the platforms' "
+                                  "own ratings. `productId` defaults to the token's product.")
+    async def showcase(self, info: Info, placement: Placement, product_id: strawberry.ID | None = None,
+                       limit: int = 20) -> Showcase | None:
+        import settings
+        from api.graphql.context import bearer_token
+        from api.quotes.showcase_cache import SCOPE_FLAG, showcase_only
+
+        if showcase_only(info.operation):
+            # Tells the HTTP cache this response may be stored, and for whom.
+            request = info.context.request
+            request.scope[SCOPE_FLAG] = {"secret": bearer_token(request),
+                                         "expires_at": info.context.actor.expires_at}
+        data = await load_showcase(info.context.actor, decode_id(product_id, "productId"),
+                                   placement.value, limit)
+        return None if data is None else _showcase(data, settings.SETTINGS.public_base_url)

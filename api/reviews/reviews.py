@@ -1,0 +1,197 @@
+"""Reviews over GraphQL: batch import, the inbox list, themes over time, ratings by month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.graphql.errors import map_errors, user_error_type
+from api.graphql.permissions import needs
+from api.graphql.relay import Connection, decode_id, paginate
+from api.people.customers import BatchItemStatus
+from models.reviews import queries as queries
+from models.reviews.intake import import_reviews
+
+
+@strawberry.type(name="Review")
+class ReviewType:
+    id: strawberry.ID
+    platform_key: str
+    external_id: str
+    rating: float = strawberry.field(description="Out of 5.")
+    original_rating: float
+    original_scale: int
+    sub_ratings: JSON
+    title: str
+    pros: str
+    cons: str
+    body: str
+    reviewer_name: str
+    reviewer_title: str
+    reviewer_company: str
+    reviewed_on: dt.date
+    language: str
+    url: str
+    incentivized: bool
+    insider: bool
+    lane: str = strawberry.field(description="praise (quote candidates), outreach, or improve.")
+    match_confidence: float
+    match_reason: str
+    themes: JSON
+
+    @strawberry.field
+    def customer_id(self) -> strawberry.ID | None:
+        return self.customer  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def ask_id(self) -> strawberry.ID | None:
+        return self.ask  # type: ignore[attr-defined]
+
+
+@strawberry.input
+class ReviewInput:
+    platform: str = strawberry.field(description="Platform key, e.g. capterra, g2, trustradius.")
+    external_id: str
+    rating: float = strawberry.field(description="On the platform's own scale.")
+    reviewed_on: dt.date
+    scale: int | None = None
+    sub_ratings: JSON | None = strawberry.field(
+        default=None, description="{ease_of_use, features, customer_support, value_for_money}")
+    title: str | None = None
+    pros: str | None = None
+    cons: str | None = None
+    body: str | None = None
+    reviewer_name: str | None = None
+    reviewer_title: str | None = None
+    reviewer_company: str | None = None
+    reviewer_email: str | None = None
+    language: str | None = None
+    url: str | None = None
+    incentivized: bool = False
+    insider: bool = False
+    ask_token: str | None = strawberry.field(default=None,
+                                             description="Plaudit's tracked-link token, if known.")
+
+
+ImportReviewsError = user_error_type("ImportReviews", [
+    "PRODUCT_REQUIRED", "PRODUCT_FORBIDDEN", "BATCH_TOO_LARGE", "NOT_FOUND", "UNKNOWN_PLATFORM",
+    "REQUIRED", "INVALID_RATING", "IN_FUTURE", "DUPLICATE_IN_BATCH", "INVALID_TEXT",
+    "INVALID_URL", "TOO_LONG"])
+
+
+@strawberry.type
+class ImportReviewResult:
+    index: int
+    external_id: str
+    status: BatchItemStatus
+    id: strawberry.ID
+
+
+@strawberry.type
+class ImportReviewsPayload:
+    results: list[ImportReviewResult]
+    created_count: int
+    duplicate_count: int
+    skipped: list[ImportReviewsError] = strawberry.field(  # type: ignore[valid-type]
+        description="With skipInvalid: the items left out, and why.")
+    user_errors: list[ImportReviewsError]  # type: ignore[valid-type]
+
+
+@strawberry.type(name="ThemeCount")
+class ThemeCountType:
+    month: dt.date
+    kind: str
+    theme: str
+    reviews: int
+
+
+@strawberry.type(name="MonthRating")
+class MonthRatingType:
+    month: dt.date
+    average: float
+    reviews: int
+
+
+@strawberry.input
+class ReviewFilter:
+    product_id: strawberry.ID | None = None
+    platform: str | None = None
+    lane: str | None = None
+    since: dt.date | None = None
+    min_rating: float | None = None
+    max_rating: float | None = None
+
+
+def review_item(data: ReviewInput) -> dict:
+    return {
+        "platform_key": data.platform, "external_id": data.external_id,
+        "original_rating": data.rating, "original_scale": data.scale,
+        "sub_ratings": {k: float(v) for k, v in (data.sub_ratings or {}).items()
+                        if isinstance(v, (int, float))},
+        **{k: getattr(data, k) or "" for k in ("title", "pros", "cons", "body", "reviewer_name",
+                                                "reviewer_title", "reviewer_company", "reviewer_email",
+                                                "language", "url", "ask_token")},
+        "reviewed_on": data.reviewed_on, "incentivized": data.incentivized, "insider": data.insider,
+    }
+
+
+def import_payload(result) -> ImportReviewsPayload:
+    return ImportReviewsPayload(
+        results=[ImportReviewResult(index=i.index, external_id=i.key, status=BatchItemStatus(i.status),
+                                    id=i.id) for i in result.items],
+        created_count=result.count("CREATED"), duplicate_count=result.count("DUPLICATE"),
+        skipped=map_errors(ImportReviewsError, result.skipped),
+        user_errors=map_errors(ImportReviewsError, result.errors))
+
+
+@strawberry.type
+class ReviewQueries:
+    @strawberry.field(permission_classes=[needs("reviews:read")])
+    async def reviews(self, info: Info, first: int | None = 20, after: str | None = None,
+                      filter: ReviewFilter | None = None) -> Connection[ReviewType]:
+        flt = filter or ReviewFilter()
+        domain_filter = queries.ReviewFilter(
+            product_id=decode_id(flt.product_id, "productId"), platform_key=flt.platform,
+            lane=flt.lane, since=flt.since, min_rating=flt.min_rating, max_rating=flt.max_rating)
+        page = await paginate(lambda n, a: queries.list_reviews(info.context.actor, domain_filter, n, a),
+                              first, after)
+        return Connection.from_page(page)
+
+    @strawberry.field(permission_classes=[needs("reviews:read")],
+                      description="What reviewers praise (pros) and ask for (cons), per month.")
+    async def review_themes(self, info: Info, product_id: strawberry.ID, lane: str | None = None,
+                            since: dt.date | None = None,
+                            until: dt.date | None = None) -> list[ThemeCountType]:
+        pid = decode_id(product_id, "productId")
+        if not info.context.actor.may_touch_product(pid):
+            return []
+        rows = await queries.theme_counts(pid, lane, since, until)
+        return [ThemeCountType(**vars(r)) for r in rows]
+
+    @strawberry.field(permission_classes=[needs("reviews:read")],
+                      description="Average rating (out of 5) and review count per month.")
+    async def ratings_by_month(self, info: Info, profile_id: strawberry.ID) -> list[MonthRatingType]:
+        from models.catalogue.platforms import PlatformProfile
+
+        pid = decode_id(profile_id, "profileId")
+        profile = await PlatformProfile.select(PlatformProfile.product).where(
+            PlatformProfile.id == pid).first()
+        if profile is None or not info.context.actor.may_touch_product(profile["product"]):
+            return []
+        return [MonthRatingType(**vars(r)) for r in await queries.ratings_by_month(pid)]
+
+
+@strawberry.type
+class ReviewMutations:
+    @strawberry.mutation(permission_classes=[needs("reviews:write")],
+                         description="Import up to 5,000 reviews; idempotent on (platform, externalId). "
+                                     "All or nothing unless skipInvalid.")
+    async def import_reviews(self, info: Info, reviews: list[ReviewInput],
+                             product_id: strawberry.ID | None = None,
+                             skip_invalid: bool = False) -> ImportReviewsPayload:
+        result = await import_reviews(info.context.actor, decode_id(product_id, "productId"),
+                                      [review_item(r) for r in reviews], skip_invalid=skip_invalid)
+        return import_payload(result)

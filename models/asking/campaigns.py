@@ -1,0 +1,250 @@
+"""Campaigns: who, when, where and how to ask. Rules arrive with the asking work."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
+from piccolo.table import Table
+
+from models.catalogue.products import Product
+from models.people.senders import Sender
+
+CAMPAIGN_STATUSES = ("draft", "active", "paused", "finished")
+CHANNELS = ("email", "call", "social_dm", "in_app")
+
+
+class Campaign(Table, tablename="campaign"):
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.name])
+
+    product = ForeignKey(references=Product, on_delete=OnDelete.restrict, null=False)
+    name = Varchar(length=150)
+    status = Varchar(length=20, default="draft")
+    trigger_kind = Varchar(length=20, default="signal")
+    trigger_signal = Varchar(length=30, null=True, default=None)
+    audience = JSONB(default={})
+    sampling = JSONB(default={"rule": "everyone"})
+    channel = Varchar(length=20, default="email")
+    sender = ForeignKey(references=Sender, on_delete=OnDelete.restrict, null=True)
+    templates = JSONB(default={})
+    routing = JSONB(default={"strategy": "need"})
+    pacing = JSONB(default={})
+    follow_up = JSONB(default={})
+    cooldown_days = Integer(default=180)
+    incentive = JSONB(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    activated_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    signal_watermark = Integer(default=0, help_text="Last signal id this campaign considered")
+    sampling_counter = Integer(default=0, help_text="Position of the every-n-th sampling")
+    one_off_done = Boolean(default=False)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SelectionRun(Table, tablename="selection_run"):
+    """The audit of one selection: who was considered, who was chosen, who skipped and why."""
+
+    campaign = ForeignKey(references=Campaign, on_delete=OnDelete.cascade, null=False)
+    started_at = Timestamptz(default=TimestamptzNow())
+    trigger = Varchar(length=30)
+    candidates = Integer(default=0)
+    eligible = Integer(default=0)
+    selected = Integer(default=0)
+    planned = Integer(default=0)
+    skipped = JSONB(default={}, help_text="Skip reason -> count")
+    sampling = JSONB(default={}, help_text="Rule and seed, to reproduce the draw")
+    rules = JSONB(default={}, help_text="The audience rules applied (never sentiment)")
+
+
+# --- lifecycle and rules ----------------------------------------------------------------
+
+EDITABLE_IN = ("draft", "paused")
+TRANSITIONS = {  # action -> (allowed from, to)
+    "activate": (("draft",), "active"),
+    "pause": (("active",), "paused"),
+    "resume": (("paused",), "active"),
+    "finish": (("draft", "active", "paused"), "finished"),
+}
+CONFIG_FIELDS = ("name", "trigger_kind", "trigger_signal", "audience", "sampling", "channel", "sender",
+                 "templates", "routing", "pacing", "follow_up", "cooldown_days", "incentive")
+
+
+JSON_FIELDS = ("audience", "sampling", "templates", "routing", "pacing", "follow_up", "incentive")
+
+
+def _config_of(campaign: Campaign) -> dict:
+    import json
+
+    # A new row holds its JSON defaults serialised; a loaded one (load_json) holds objects.
+    return {f: json.loads(v) if f in JSON_FIELDS and isinstance(v, str) else v
+            for f in CONFIG_FIELDS for v in [getattr(campaign, f)]}
+
+
+async def save_campaign(actor, campaign_id: int | None, data: dict):
+    """Create (campaign_id None) or edit a campaign; only drafts and paused ones are editable."""
+    import datetime as dt
+
+    from models.access.audit import record_audit
+    from models.asking.campaign_rules import check_config
+    from models.core.results import Outcome
+
+    changes = {k: v for k, v in data.items() if v is not None}
+    async with Campaign._meta.db.transaction():
+        if campaign_id is None:
+            product_id = changes.get("product") or actor.product_id
+            changes["product"] = product_id
+            if product_id is None:
+                return Outcome.fail("REQUIRED", "Say which product.", "productId")
+            if not actor.may_touch_product(product_id):
+                return Outcome.fail("PRODUCT_FORBIDDEN", "This token is limited to another product.",
+                                    "productId")
+            if not await Product.exists().where(Product.id == product_id):
+                return Outcome.fail("NOT_FOUND", "No such product.", "productId")
+            campaign = Campaign(product=product_id)
+        else:
+            campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)
+            if campaign is None or not actor.may_touch_product(campaign.product):
+                return Outcome.fail("NOT_FOUND", "No such campaign.", "id")
+            if campaign.status not in EDITABLE_IN:
+                hint = "pause it first" if campaign.status == "active" else "copy it into a new one"
+                return Outcome.fail("NOT_EDITABLE",
+                                    f"A {campaign.status} campaign cannot be edited; {hint}.", "id")
+            changes.pop("product", None)
+        if campaign_id is None and "trigger_kind" not in changes:
+            changes["trigger_kind"] = "signal"
+        config = _config_of(campaign) | {k: v for k, v in changes.items() if k in CONFIG_FIELDS}
+        if "trigger_kind" in changes and changes["trigger_kind"] == "one_off":
+            config["trigger_signal"] = changes.get("trigger_signal")
+        errors = check_config(config)
+        # The sender is shared, or the campaign's product's own.
+        if config.get("sender") is not None and not await Sender.exists().where(
+                (Sender.id == config["sender"])
+                & (Sender.product.is_null() | (Sender.product == campaign.product))):
+            from models.core.results import UserError
+
+            errors.append(UserError("NOT_FOUND", "No such sender.", ("senderId",)))
+        if errors:
+            return Outcome(errors=errors)
+        for key, value in config.items():
+            setattr(campaign, key, value)
+        campaign.updated_at = dt.datetime.now(dt.UTC)
+        await campaign.save()
+        await record_audit(actor, "campaign.save", "campaign", campaign.id,
+                           {k: v for k, v in changes.items() if k != "templates"})
+    return Outcome(campaign)
+
+
+async def lint_campaign(campaign: Campaign) -> dict[str, list]:
+    """Findings per locale template, plus campaign-level findings under "*"."""
+    from models.asking.messages import Finding, Incentive, MessageDraft, lint
+
+    sender = await Sender.objects().get(Sender.id == campaign.sender) if campaign.sender else None
+    incentive = (Incentive(campaign.incentive.get("description", ""),
+                           bool(campaign.incentive.get("conditional_on_rating")))
+                 if campaign.incentive else None)
+    findings: dict[str, list] = {"*": []}
+    if campaign.channel in ("email", "in_app") and not campaign.templates:
+        findings["*"].append(Finding("TEMPLATES_REQUIRED", "error",
+                                     "Write the message in at least one locale (en, fr).", "body"))
+    for locale, template in (campaign.templates or {}).items():
+        findings[locale] = lint(MessageDraft(
+            subject=template.get("subject", ""), body=template.get("body", ""), locale=locale,
+            sender_name=sender.name if sender else "", sender_title=sender.title if sender else "",
+            incentive=incentive))
+    return findings
+
+
+async def transition(actor, campaign_id: int, action: str):
+    """Move a campaign through draft → active ⇄ paused → finished."""
+    import datetime as dt
+
+    from models.access.audit import record_audit
+    from models.asking.messages import has_errors
+    from models.core.results import Outcome, UserError
+
+    if action not in TRANSITIONS:
+        return Outcome.fail("INVALID_TRANSITION", f"Actions: {', '.join(TRANSITIONS)}.", "action")
+    allowed_from, target = TRANSITIONS[action]
+    async with Campaign._meta.db.transaction():
+        campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)
+        if campaign is None or not actor.may_touch_product(campaign.product):
+            return Outcome.fail("NOT_FOUND", "No such campaign.", "id")
+        if campaign.status not in allowed_from:
+            return Outcome.fail("INVALID_TRANSITION",
+                                f"Cannot {action} a {campaign.status} campaign.", "id")
+        if target == "active":
+            errors = [UserError("LINT_ERRORS", f"[{loc}] {f.rule}: {f.message}", ("templates", loc))
+                      for loc, found in (await lint_campaign(campaign)).items()
+                      if has_errors(found) for f in found if f.severity == "error"]
+            if campaign.channel == "email" and campaign.sender is None:
+                errors.append(UserError("SENDER_REQUIRED", "Email asks are sent by a named person.",
+                                        ("senderId",)))
+            errors += await _routing_problems(campaign)
+            if errors:
+                return Outcome(errors=errors)
+        now = dt.datetime.now(dt.UTC)
+        campaign.status = target
+        if action == "activate":
+            campaign.activated_at = now
+            # Signals from before activation are history, not triggers.
+            from models.people.signals import Signal
+
+            latest = await Signal.select(Signal.id).order_by(Signal.id, ascending=False).first()
+            campaign.signal_watermark = latest["id"] if latest else 0
+        if action == "finish":
+            campaign.finished_at = now
+            from models.asking.asks import cancel_open_asks
+
+            await cancel_open_asks(campaign_id=campaign.id, reason="campaign finished")
+        await campaign.save()
+        await record_audit(actor, f"campaign.{action}", "campaign", campaign.id)
+        if action in ("activate", "resume"):
+            from models.core.outbox import add_to_outbox
+
+            await add_to_outbox("run_campaign", {"campaign_id": campaign.id})
+    return Outcome(campaign)
+
+
+async def _routing_problems(campaign: Campaign) -> list:
+    from models.asking.routing import Router
+    from models.asking.selection import routing_options, routing_policy
+    from models.core.results import UserError
+
+    options = await routing_options(campaign.product)
+    router = Router(options, routing_policy(campaign.routing), has_incentive=bool(campaign.incentive),
+                    seed=0)
+    problems = [UserError("ROUTING_PROBLEM", p, ("routing",)) for p in router.validate_policy()]
+    if not options:
+        problems.append(UserError("ROUTING_PROBLEM", "The product has no platform profile yet.",
+                                  ("routing",)))
+    return problems
+
+
+async def get_campaign(actor, campaign_id: int) -> Campaign | None:
+    campaign = await Campaign.objects().get(Campaign.id == campaign_id).output(load_json=True)
+    return campaign if campaign and actor.may_touch_product(campaign.product) else None
+
+
+async def list_campaigns(actor, status: str | None, first: int | None, after_id: int | None):
+    from models.core.pagination import keyset_page
+
+    query = Campaign.select().output(load_json=True)
+    if actor.product_id is not None:
+        query = query.where(Campaign.product == actor.product_id)
+    if status is not None:
+        query = query.where(Campaign.status == status)
+    return await keyset_page(query, Campaign.id, first, after_id)
+
+
+async def list_selection_runs(actor, campaign_id: int, first: int | None, after_id: int | None):
+    from models.core.pagination import Page, keyset_page
+
+    if await get_campaign(actor, campaign_id) is None:
+        return Page(rows=[], has_next=False, has_previous=False)
+    query = SelectionRun.select().output(load_json=True).where(SelectionRun.campaign == campaign_id)
+    return await keyset_page(query, SelectionRun.id, first, after_id)

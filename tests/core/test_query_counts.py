@@ -1,0 +1,122 @@
+"""SQL-count guards: every list field costs the same number of queries for 2 rows as for 20.
+
+DataLoaders batch nested lookups per request; a field that falls back to one query
+per row (N+1) makes the larger page cost more and fails here.
+"""
+
+import datetime as dt
+
+import pytest
+
+from api.graphql.schema import schema
+from models.access.actors import SYSTEM
+from models.access.tokens import create_token
+from models.asking.campaigns import Campaign, SelectionRun
+from models.catalogue.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
+from models.catalogue.products import Product
+from models.people.customers import upsert_customers
+from models.people.senders import save_sender
+from models.people.signals import record_signals
+from models.quotes.quotes import Quote, QuoteConsent
+from models.reviews.reviews import Review
+
+# Each root list field, queried with every nested field that reaches other rows.
+LIST_QUERIES = {
+    "customers": "customers(first: $n) { nodes { id product { slug } signals(last: 3) { id kind } } }",
+    "signals": "signals(first: $n) { nodes { id customer { email } } }",
+    "products": "products(first: $n) { nodes { id slug } }",
+    "reviewPlatforms": "reviewPlatforms(first: $n) { nodes { id key } }",
+    "platformProfiles": "platformProfiles(first: $n) { nodes { id platform { key } product { slug } "
+                        "latestRating { average } } }",
+    "senders": "senders(first: $n) { nodes { id email } }",
+    "apiTokens": "apiTokens(first: $n) { nodes { id prefix } }",
+    "campaigns": "campaigns(first: $n) { nodes { id name productId } }",
+    "selectionRuns": "selectionRuns(campaignId: 1, first: $n) { nodes { id skipped sampling } }",
+    "reviews": "reviews(first: $n) { nodes { id platformKey rating lane customerId } }",
+    "quotes": "quotes(first: $n) { nodes { id status productId consents { placement state } } }",
+}
+# List fields whose length does not come from a page size: their cost is fixed.
+FIXED_LIST_QUERIES = {
+    "campaignLint": ("campaignLint(id: 1) { rule locale }", 3),
+    "campaignFunnel": ("campaignFunnel(groupBy: PLATFORM) { key selected }", 2),
+    "reviewThemes": ("reviewThemes(productId: 1) { month theme reviews }", 2),
+    "ratingsByMonth": ("ratingsByMonth(profileId: 1) { month average }", 3),
+    "inAppAsks": ('inAppAsks(customerExternalId: "c1", productId: 1) { askId link }', 2),
+}
+# Token lookup + the page + one batch per distinct nested loader.
+MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3, "quotes": 3}
+
+
+def test_every_list_field_has_a_guard():
+    from graphql import get_named_type, get_nullable_type, is_list_type
+
+    fields = schema._schema.query_type.fields
+    connection_roots = {name for name, field in fields.items()
+                        if get_named_type(field.type).name.endswith("Connection")}
+    plain_lists = {name for name, field in fields.items()
+                   if is_list_type(get_nullable_type(field.type))}
+    assert connection_roots == set(LIST_QUERIES)
+    assert plain_lists == set(FIXED_LIST_QUERIES)
+
+
+@pytest.fixture
+async def many_rows():
+    """At least 20 rows behind every list field."""
+    today = dt.date.today()
+    platform_ids = [r["id"] for r in await ReviewPlatform.select(ReviewPlatform.id)]
+    for i in range(13):  # 8 seeded + 13 = 21 platforms
+        await ReviewPlatform.insert(ReviewPlatform(key=f"extra_{i}", name=f"Extra {i}",
+                                                   rating_scale=5, review_pool=f"extra_{i}"))
+    for p in range(21):
+        product = Product(slug=f"product-{p}", name=f"Product {p}")
+        await product.save()
+        profile = PlatformProfile(product=product.id, platform=platform_ids[p % 8],
+                                  profile_url="https://x.example", review_url="https://x.example/w")
+        await profile.save()
+        await record_rating_snapshot(profile.id, today, 4.2, 10)
+        await save_sender(SYSTEM, None, {"name": f"Sender {p}", "email": f"s{p}@acme.example"})
+        await create_token(SYSTEM, f"token {p}", ["customers:read"])
+        campaign = Campaign(product=product.id, name=f"Campaign {p}", trigger_signal="renewed",
+                            templates={"en": {"subject": "Review us?", "body": "{{ review_link }}"}})
+        await campaign.save()
+        await SelectionRun.insert(SelectionRun(campaign=1, trigger="signal:renewed"))
+        await Review.insert(Review(profile=profile.id, external_id=f"r{p}", rating=4.0,
+                                   original_rating=4.0, original_scale=5, reviewed_on=today))
+        quote = Quote(product=product.id, source="praise", text=f"Great product number {p}.")
+        await quote.save()
+        await QuoteConsent.insert(QuoteConsent(quote=quote.id, placement="home_page"),
+                                  QuoteConsent(quote=quote.id, placement="social"))
+        if p < 2:
+            await upsert_customers(SYSTEM, product.id, [
+                {"external_id": f"c{i}", "email": f"c{i}@x.example"} for i in range(12)])
+            await record_signals(SYSTEM, product.id, [
+                {"source": "crm", "event_id": f"{p}-{i}", "customer_external_id": f"c{i % 12}",
+                 "kind": "renewed", "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(hours=i)}
+                for i in range(48)])
+
+
+@pytest.mark.parametrize("field", sorted(LIST_QUERIES))
+async def test_list_field_query_count_does_not_grow_with_the_page(field, many_rows, gql,
+                                                                  make_token, count_queries):
+    client = gql.as_token(await make_token("admin"))
+    query = "query($n: Int) { " + LIST_QUERIES[field] + " }"
+    await client.data(query, {"n": 1})  # first use of the token writes last_used_at
+    costs = {}
+    for size in (2, 20):
+        count_queries["n"] = 0
+        data = await client.data(query, {"n": size})
+        assert len(data[field]["nodes"]) == size
+        costs[size] = count_queries["n"]
+    assert costs[2] == costs[20], count_queries["sql"]
+    assert costs[20] <= MAX_QUERIES.get(field, 2), count_queries["sql"]
+
+
+@pytest.mark.parametrize("field", sorted(FIXED_LIST_QUERIES))
+async def test_plain_list_fields_cost_a_fixed_number_of_queries(field, many_rows, gql, make_token,
+                                                                count_queries):
+    client = gql.as_token(await make_token("admin"))
+    query, bound = FIXED_LIST_QUERIES[field]
+    await client.data("{ " + query + " }")
+    count_queries["n"] = 0
+    await client.data("{ " + query + " }")
+    assert count_queries["n"] <= bound, count_queries["sql"]

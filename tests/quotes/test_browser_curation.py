@@ -1,0 +1,130 @@
+"""End to end in a real headless Chromium (Debian's, driven by Playwright): from the demo data,
+an admin logs into /admin, finds a candidate in the curation desk and approves it; the reviewer
+grants consent on the consent page; the quote shows on /demo with its platform badge; its social
+card downloads; revoking consent removes it at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+
+import pytest
+from piccolo.apps.user.tables import BaseUser
+
+from models.core.links import make_token
+from models.quotes.quotes import Quote
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+USERNAME, PASSWORD = "ada", "correct-horse-battery-staple"
+
+if not os.path.exists(CHROMIUM):
+    if os.environ.get("PLAUDIT_REQUIRE_BROWSER"):
+        raise RuntimeError("Chromium is required here: apt-get install chromium")
+    pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it",
+                allow_module_level=True)
+
+
+@pytest.fixture
+async def served(app):
+    """The test app on a real port, in the test's own event loop (it shares the pool)."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def browser():
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                  "--disable-background-networking"])
+        yield chromium
+        await chromium.close()
+
+
+async def test_approve_in_admin_consent_then_see_it_on_demo(served, browser, monkeypatch):
+    import dataclasses
+
+    import settings
+    from models.demo import demo_site_token, seed_demo
+
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS,
+                                                                  public_base_url=served))
+    await seed_demo(customers_per_product=30)
+    await BaseUser.create_user(username=USERNAME, password=PASSWORD, admin=True, superuser=True,
+                               active=True)
+    token = await demo_site_token(None)
+    candidate = (await Quote.raw(
+        """SELECT q.id, q.text FROM quote q JOIN customer c ON c.id = q.customer
+           WHERE q.status = 'candidate' AND NOT c.is_notable ORDER BY q.id LIMIT 1"""))[0]
+    page = await browser.new_page()
+
+    # 1. The admin logs in and sees the candidate in the curation desk, beside its review.
+    await page.goto(f"{served}/admin/")
+    await page.fill("input[name=username]", USERNAME)
+    await page.fill("input[name=password]", PASSWORD)
+    await page.click("[data-uitest=login_button]")
+    await page.wait_for_url(f"{served}/admin/#/")
+    await page.goto(f"{served}/admin/#/quote_desk")
+    await page.get_by_text(candidate["text"]).first.wait_for()
+
+    # 2. ... and approves it (consent for the home page is asked with the approval).
+    await page.goto(f"{served}/admin/#/forms/approve-quote")
+    await page.fill("input[name=quote_id]", str(candidate["id"]))
+    await page.fill("input[name=placements]", "home_page")
+    await page.click("[data-uitest=submit_custom_form_button]")
+    await page.get_by_text(f"Quote #{candidate['id']} is approved").wait_for()
+
+    # 3. Not shown yet: the reviewer has not said yes.
+    demo = await browser.new_page()
+    await demo.goto(f"{served}/demo#token={token}")
+    await demo.locator("#platforms .badge").first.wait_for()
+    assert await demo.locator(f"figure[data-quote='{candidate['id']}']").count() == 0
+
+    # 4. The reviewer grants consent on their page.
+    consent = await browser.new_page()
+    await consent.goto(f"{served}/consent/{make_token('consent', candidate['id'])}")
+    assert candidate["text"] in await consent.content()
+    await consent.check("input[name=home_page][value=yes]")
+    await consent.click("button[type=submit]")
+    await consent.get_by_text("your choices are saved").wait_for()
+
+    # 5. The quote is on /demo, with its platform badge and stars per platform.
+    await demo.reload()
+    quote = demo.locator(f"figure[data-quote='{candidate['id']}']")
+    await quote.wait_for()
+    assert candidate["text"] in await quote.inner_text()
+    assert "Review on" in await quote.locator(".platform").inner_text()
+    assert await demo.locator("#platforms .badge .stars").count() >= 3
+
+    # 6. Its social card downloads.
+    card = await demo.request.get(f"{served}/showcase/quotes/{candidate['id']}/card.png")
+    assert card.status == 200 and card.headers["content-type"] == "image/png"
+    assert (await card.body())[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # 7. Revoking consent removes it at once.
+    await consent.click("text=Withdraw my consent everywhere")
+    await consent.get_by_text("You withdrew your consent").wait_for()
+    await demo.reload()
+    await demo.locator("#platforms .badge").first.wait_for()
+    await demo.wait_for_function("document.getElementById('status').textContent !== 'Loading…'")
+    assert await demo.locator(f"figure[data-quote='{candidate['id']}']").count() == 0
+    assert (await demo.request.get(f"{served}/showcase/quotes/{candidate['id']}/card.png")).status == 404
