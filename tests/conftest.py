@@ -226,3 +226,16 @@ def count_queries(database, monkeypatch):
 
     monkeypatch.setattr(engine_class, "run_querystring", counting)
     return counter
+
+
+@pytest.fixture
+def one_window(monkeypatch):
+    """Rate-limit counts fall in one window however long the test takes (no flake at a minute's
+    boundary)."""
+    import time
+
+    from api.http import rate_limits
+
+    frozen = (time.time() // rate_limits.WINDOW_SECONDS) * rate_limits.WINDOW_SECONDS + 30
+    monkeypatch.setattr(rate_limits, "now", lambda: frozen)
+    return frozen

@@ -31,6 +31,11 @@ KNOWN_GOOD_SIZE = 10_000
 _known_good: OrderedDict[str, float] = OrderedDict()
 
 
+def now() -> float:
+    """The clock the windows are cut from (tests hold it inside one window)."""
+    return time.time()
+
+
 def credential_digest(scope) -> str | None:
     headers = dict(scope["headers"])
     credential = headers.get(b"authorization") or headers.get(b"x-plaudit-token")
@@ -72,7 +77,7 @@ async def count_refused(scope) -> None:
     relay = getattr(scope["app"].state, "relay", None)
     if relay is None or settings.SETTINGS.refused_credentials_per_minute <= 0:
         return
-    key = _refused_key(client_address(scope), int(time.time() // WINDOW_SECONDS))
+    key = _refused_key(client_address(scope), int(now() // WINDOW_SECONDS))
     try:
         async with relay.redis.pipeline(transaction=False) as pipe:
             pipe.incr(key)
@@ -113,13 +118,13 @@ def rate_limit_middleware(app):
                 or scope.get("method") == "OPTIONS":
             await app(scope, receive, send)
             return
-        now = time.time()
+        at = now()
         digest = credential_digest(scope)
         watch_refusals = refused_limit > 0 and digest is not None and not _is_known_good(digest)
-        refused_key = (_refused_key(client_address(scope), int(now // WINDOW_SECONDS))
+        refused_key = (_refused_key(client_address(scope), int(at // WINDOW_SECONDS))
                        if watch_refusals else None)
         try:
-            count, retry_after, refused = await _count(relay.redis, _key(scope), now, refused_key)
+            count, retry_after, refused = await _count(relay.redis, _key(scope), at, refused_key)
         except Exception as exc:  # Redis down: let the request through
             log.warning("rate limit not applied, Redis unavailable: %s", type(exc).__name__)
             await app(scope, receive, send)

@@ -1,5 +1,6 @@
 """The public showcase over GraphQL (`showcase:read`, safe in a browser). HTTP caching, ETags
-and invalidation are in api/quotes/showcase_cache.py; what may be shown is decided in models/quotes/showcase.py."""
+and invalidation are in api/quotes/showcase_cache.py; what may be shown is decided in
+models/quotes/showcase.py."""
 
 from __future__ import annotations
 

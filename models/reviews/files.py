@@ -1,8 +1,8 @@
 """Review files: read the CSV exports of review sites into normalised review items.
 
-Each site exports its own columns, date formats and rating scale. A ColumnMapping per export says which
-of its columns feed which of our fields (models/reviews/reviews.py), so one reader serves them all and a new or
-renamed export is one MAPPINGS entry. The header names mirror the exports as best known when written:
+Each site exports its own columns, date formats and rating scale. A ColumnMapping per export says
+which of its columns feed which of our fields (models/reviews/reviews.py), so one reader serves
+them all and a new or renamed export is one MAPPINGS entry. The header names mirror the exports as best known when written:
 the sites change them without notice, which is why every field accepts several names and detection can
 decline to guess (docs/review-csv-formats.md lists them all).
 
@@ -46,7 +46,7 @@ LANGUAGE_NAMES = {"english": "en", "anglais": "en", "french": "fr", "français":
                   "german": "de", "deutsch": "de", "allemand": "de", "spanish": "es", "español": "es",
                   "espagnol": "es", "italian": "it", "italiano": "it", "dutch": "nl", "nederlands": "nl",
                   "portuguese": "pt", "português": "pt"}
-# models.core.links.make_token: "<touch id>.<22 base64url characters>", bare or at the end of the tracked link.
+# models.core.links.make_token: "<touch id>.<22 base64url characters>", bare or ending the link.
 TOKEN = re.compile(r"(?:^|/)(\d{1,12}\.[A-Za-z0-9_-]{22})/?$")
 NUMBER = re.compile(r"(-?\d+(?:[.,]\d+)?)(?:\s*/\s*(\d+))?")
 

@@ -56,7 +56,7 @@ async def test_bad_tokens_are_refused_even_for_public_fields(http, make_token):
         assert "data" not in body and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
 
 
-async def test_refused_credentials_are_limited_per_address(app, make_token, tune):
+async def test_refused_credentials_are_limited_per_address(app, make_token, tune, one_window):
     tune(refused_credentials_per_minute=3)
     good = await make_token("products:read")
     attacker, neighbour = fresh_address(), fresh_address()
@@ -77,7 +77,7 @@ async def test_refused_credentials_are_limited_per_address(app, make_token, tune
                                  headers=bearer("pld_" + "w" * 43))).status_code == 401
 
 
-async def test_bad_webhook_signatures_count_too(app, tune):
+async def test_bad_webhook_signatures_count_too(app, tune, one_window):
     tune(refused_credentials_per_minute=2)
     async with client_at(app, fresh_address()) as client:
         statuses = []

@@ -54,7 +54,8 @@ async def test_admin_uploads_have_their_own_limit(http, tuned):
     assert response.status_code == 413
 
 
-async def test_the_rate_limit_is_per_token_and_shared_by_processes(app, http, tuned, make_token, redis):
+async def test_the_rate_limit_is_per_token_and_shared_by_processes(app, http, tuned, make_token, redis,
+                                                                  one_window):
     import settings as s
     from api.app import create_app
     from jobs.outbox import Relay
@@ -76,7 +77,7 @@ async def test_the_rate_limit_is_per_token_and_shared_by_processes(app, http, tu
                              headers={"Authorization": f"Bearer {other}"})).status_code == 200
 
 
-async def test_the_webhook_is_rate_limited_too(http, tuned):
+async def test_the_webhook_is_rate_limited_too(http, tuned, one_window):
     tuned(rate_limit_per_minute=1)
     import uuid
 
