@@ -2,8 +2,9 @@
 
 Each site exports its own columns, date formats and rating scale. A ColumnMapping per export says
 which of its columns feed which of our fields (models/reviews/reviews.py), so one reader serves
-them all and a new or renamed export is one MAPPINGS entry. The header names mirror the exports as best known when written:
-the sites change them without notice, which is why every field accepts several names and detection can
+them all and a new or renamed export is one MAPPINGS entry. The header names mirror the exports
+as best known when written: the sites change them without notice, which is why every field
+accepts several names and detection can
 decline to guess (docs/review-csv-formats.md lists them all).
 
 This module only parses and reports. Every problem is reported with the line a person will look for in
