@@ -210,11 +210,11 @@ def pick(n: int, share: float, salt: int) -> list[int]:
 async def build_world(args) -> World:
     """Everything through the domain functions, except facts that have no batch API yet
     (suppression states and imported reviews), which are plain SQL."""
-    from cli.main import migrate
-    from models.access.actors import SYSTEM
+    from cli.setup import migrate
     from models.asking.campaigns import save_campaign, transition
     from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
     from models.catalogue.products import create_product
+    from models.core.actors import SYSTEM
     from models.core.database import close_pool, start_pool
     from models.demo import DEMO_TEMPLATES  # the reviewed EN/FR wording, not a copy
     from models.people.customers import upsert_customers
@@ -810,7 +810,7 @@ async def send_child(args) -> None:
     import settings
     from jobs.asking.asks import send_touch
     from models.asking import sending
-    from models.asking.asks import AskTouch
+    from models.asking.tables import AskTouch
     from models.core.database import close_pool, start_pool
 
     cfg = settings.SETTINGS

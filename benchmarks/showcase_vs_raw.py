@@ -163,10 +163,11 @@ async def publish_demo_quotes() -> int:
     """Take PUBLISHED demo candidates through approval and the reviewer's consent."""
     sys.path.insert(0, str(REPO))
     os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
-    from models.access.actors import admin_actor
+    from models.core.actors import admin_actor
     from models.core.database import close_pool, start_pool
     from models.quotes.consent import decide_consent
-    from models.quotes.quotes import Quote, approve_quote
+    from models.quotes.quotes import approve_quote
+    from models.quotes.tables import Quote
 
     await start_pool(min_size=1, max_size=2)
     try:

@@ -84,7 +84,7 @@ def run_dev(args) -> None:
         sink = start_sink(VAR / "mail", port=args.smtp_port)
         stack.callback(sink.stop)
 
-        from cli.main import create_admin, migrate
+        from cli.setup import create_admin, migrate
         from models.demo import demo_site_token, seed_demo
 
         password = _admin_password()

@@ -7,6 +7,8 @@ import asyncio
 import os
 import sys
 
+from cli.setup import create_admin, migrate
+
 
 def _with_db(coro_factory):
     """Run a coroutine against the configured database, with a small pool."""
@@ -21,26 +23,6 @@ def _with_db(coro_factory):
             await close_pool()
 
     return asyncio.run(runner())
-
-
-async def migrate() -> None:
-    from piccolo.apps.migrations.commands.forwards import run_forwards
-
-    result = await run_forwards(app_name="all")
-    if not result.success:
-        raise SystemExit(f"Migrations failed: {result.message}")
-
-
-async def create_admin(username: str, password: str, email: str) -> str:
-    from piccolo.apps.user.tables import BaseUser
-
-    existing = await BaseUser.objects().get(BaseUser.username == username)
-    if existing is not None:
-        await BaseUser.update_password(existing.id, password)
-        return "updated"
-    await BaseUser.create_user(username=username, password=password, email=email, active=True,
-                               admin=True, superuser=True)
-    return "created"
 
 
 def cmd_serve(args) -> None:
@@ -83,9 +65,9 @@ def cmd_create_admin(args) -> None:
 
 
 def cmd_create_token(args) -> None:
-    from models.access.actors import SYSTEM
     from models.access.tokens import create_token
     from models.catalogue.products import Product
+    from models.core.actors import SYSTEM
 
     async def run():
         product_id = None

@@ -15,8 +15,8 @@ def _bar(done: int, total: int, width: int = 30) -> None:
 
 async def _import(data: bytes, product_slug: str, platform: str | None, skip_invalid: bool,
                   default_platform: str | None) -> int:
-    from models.access.actors import SYSTEM
     from models.catalogue.products import Product
+    from models.core.actors import SYSTEM
     from models.core.database import close_pool, start_pool
     from models.reviews.intake import import_file
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from models.access.actors import SYSTEM
 from models.catalogue.known_platforms import seed_platforms
 from models.catalogue.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
 from models.catalogue.products import Product
+from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from models.people.senders import Sender, save_sender
 from models.people.signals import record_signals
@@ -151,7 +151,8 @@ DEMO_TEMPLATES = {
 
 async def _demo_campaign() -> None:
     """A draft, ready to lint, preview and activate from the admin (once)."""
-    from models.asking.campaigns import Campaign, save_campaign
+    from models.asking.campaigns import save_campaign
+    from models.asking.tables import Campaign
 
     if await Campaign.exists().where(Campaign.name == "Thank-you after renewal"):
         return
@@ -219,9 +220,10 @@ async def _demo_reviews_and_quotes() -> None:
     """The demo reviews (once), and two of their quotes taken through the real flow — approved by
     a demo editor, granted by their reviewers — so /demo shows something; the other candidates
     wait in the admin's curation desk."""
-    from models.access.actors import admin_actor
+    from models.core.actors import admin_actor
     from models.quotes.consent import decide_consent
-    from models.quotes.quotes import Quote, approve_quote
+    from models.quotes.quotes import approve_quote
+    from models.quotes.tables import Quote
     from models.reviews.intake import import_file
     from models.reviews.reviews import Review
 

@@ -4,17 +4,15 @@ from piccolo.conf.apps import AppConfig
 
 from models.access.audit import AuditEvent
 from models.access.tokens import ApiToken
-from models.asking.asks import Ask, AskClick, AskTouch
-from models.asking.campaigns import Campaign, SelectionRun
-from models.asking.tasks import Task
+from models.asking.tables import Ask, AskClick, AskTouch, Campaign, SelectionRun, Task
 from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
 from models.catalogue.products import Product
 from models.core.outbox import OutboxMessage
 from models.people.customers import Customer
-from models.people.erasure import ErasedAddress
+from models.people.erased import ErasedAddress
 from models.people.senders import Sender
 from models.people.signals import Signal
-from models.quotes.quotes import Quote, QuoteConsent
+from models.quotes.tables import Quote, QuoteConsent
 from models.reviews.reviews import Improvement, Review
 
 # Order matters for anything that walks tables (truncation, admin menus):

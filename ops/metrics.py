@@ -80,7 +80,7 @@ async def refresh_from_stores(redis, queue_name: str) -> None:
 
 
 async def _counts(table: str) -> dict[str, int]:
-    from models.asking.asks import Ask
+    from models.asking.tables import Ask
 
     rows = await Ask.raw(f"SELECT status, count(*) AS n FROM {table} GROUP BY status")  # noqa: S608
     return {r["status"]: r["n"] for r in rows}

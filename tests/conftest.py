@@ -74,7 +74,7 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(scope="session", autouse=True)
 async def database():
-    from cli.main import migrate
+    from cli.setup import migrate
     from models.core.database import close_pool, start_pool
     from piccolo_conf import DB
 
@@ -202,8 +202,8 @@ async def other_product():
 @pytest.fixture
 def make_token():
     async def make(*scopes: str, product_id: int | None = None, expires_at=None) -> str:
-        from models.access.actors import SYSTEM
         from models.access.tokens import create_token
+        from models.core.actors import SYSTEM
 
         outcome = await create_token(SYSTEM, "test token", list(scopes), product_id, expires_at)
         assert outcome.ok, outcome.errors

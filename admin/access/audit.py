@@ -9,8 +9,8 @@ from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from models.access.actors import admin_actor
 from models.access.audit import record_audit
+from models.core.actors import admin_actor
 from models.core.urls import url_problem
 
 

@@ -7,9 +7,9 @@ import datetime as dt
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-from models.access.actors import SCOPES, admin_actor
 from models.access.tokens import ApiToken, create_token, revoke_token
 from models.catalogue.products import Product
+from models.core.actors import SCOPES, admin_actor
 
 
 class CreateTokenForm(BaseModel):

@@ -1,0 +1,1 @@
+"""Asking in the console: campaign views and forms, tasks."""

@@ -17,16 +17,12 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin.access.audit import audit_hooks, column_name, read_only
-from models.access.actors import admin_actor
-from models.asking.asks import Ask, AskClick, AskTouch
 from models.asking.campaign_rules import check_config
 from models.asking.campaigns import (
     CONFIG_FIELDS,
     EDITABLE_IN,
     JSON_FIELDS,
     TRANSITIONS,
-    Campaign,
-    SelectionRun,
     get_campaign,
     lint_campaign,
     transition,
@@ -34,6 +30,8 @@ from models.asking.campaigns import (
 from models.asking.funnel import GROUPINGS, funnel
 from models.asking.previews import preview_campaign
 from models.asking.selection import approve_held_ask
+from models.asking.tables import Ask, AskClick, AskTouch, Campaign, SelectionRun
+from models.core.actors import admin_actor
 
 GROUP = "Asking"
 LIFECYCLE_FORM = "'Campaign lifecycle' form"

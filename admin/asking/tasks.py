@@ -16,8 +16,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin.access.audit import audit_hooks, column_name
-from models.access.actors import admin_actor
-from models.asking.tasks import Task, set_task_state
+from models.asking.tables import Task
+from models.asking.tasks import set_task_state
+from models.core.actors import admin_actor
 
 GROUP = "Inbox"
 UPDATE_FORM = "'Update task' form"

@@ -1,0 +1,1 @@
+"""People in the console: the erasure form."""

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from starlette.requests import Request
 
 from api.quotes.showcase_cache import clear_local_caches
-from models.access.actors import admin_actor
+from models.core.actors import admin_actor
 from models.people.erasure import erase_customer_by_address
 
 

@@ -1,0 +1,1 @@
+"""Quotes in the console: the curation desk and its forms."""

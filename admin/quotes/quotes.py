@@ -17,11 +17,11 @@ from starlette.requests import Request
 from admin.access.audit import read_only
 from api.quotes.showcase_cache import clear_local_caches
 from jobs.outbox import hand_over_now
-from models.access.actors import admin_actor
+from models.core.actors import admin_actor
 from models.quotes import consent, quotes
 from models.quotes.cards import card_for_row, card_row
 from models.quotes.desk import QuoteDesk
-from models.quotes.quotes import DEFAULT_PLACEMENTS, PLACEMENTS, Quote, QuoteConsent
+from models.quotes.tables import DEFAULT_PLACEMENTS, PLACEMENTS, Quote, QuoteConsent
 
 GROUP = "Quotes"
 PLACES = f"Comma-separated: {', '.join(PLACEMENTS)}."

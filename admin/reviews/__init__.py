@@ -1,0 +1,1 @@
+"""Reviews in the console: the CSV import form and the review inbox."""

@@ -20,8 +20,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin.access.audit import audit_hooks, column_name, read_only
-from models.access.actors import admin_actor
 from models.catalogue.products import Product
+from models.core.actors import admin_actor
 from models.reviews.files import GENERIC, MAPPINGS
 from models.reviews.intake import import_file
 from models.reviews.reviews import Improvement, Review

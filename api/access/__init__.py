@@ -1,0 +1,1 @@
+"""Access over GraphQL: API tokens (list, create, revoke)."""

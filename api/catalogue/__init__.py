@@ -1,0 +1,1 @@
+"""The catalogue over GraphQL: products, review platforms, platform profiles."""

@@ -9,8 +9,8 @@ from strawberry.litestar import BaseContext
 
 from api.graphql.loaders import Loaders
 from api.http.rate_limits import count_refused, remember_good
-from models.access.actors import ANONYMOUS, Actor
 from models.access.tokens import authenticate
+from models.core.actors import ANONYMOUS, Actor
 
 REFUSED_MESSAGE = "The API token is unknown, revoked or expired."
 

@@ -15,7 +15,6 @@ import asyncio
 import inspect
 from typing import Any
 
-import graphql.execution.executor as _executor
 from graphql import GraphQLField, Undefined, get_nullable_type, is_leaf_type, is_non_null_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -24,19 +23,6 @@ _NOT_PLANNED = object()
 _SETTLING: set[asyncio.Future] = set()
 
 
-async def _gather_without_cancelling(*awaitables: Any) -> list[Any]:
-    """graphql-core's gather_with_cancel, without the cancel: sibling fields run to completion
-    and the first error is raised after. Cancelling a resolver in the middle of a query left
-    asyncpg connections mid-protocol (found by fuzzing: one held a lock forever); a failing
-    request now waits for its siblings instead, and their results are dropped as before."""
-    results = await asyncio.gather(*awaitables, return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):
-            raise result
-    return results
-
-
-_executor.gather_with_cancel = _gather_without_cancelling
 
 
 class SettledExecutionContext(StrawberryGraphQLCoreExecutionContext):

@@ -17,6 +17,7 @@ from api.asking.asks import AskMutations, AskQueries
 from api.asking.campaigns import CampaignMutations, CampaignQueries
 from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
+from api.graphql import core_patch
 from api.graphql.document_limits import BoundedValidation, Limits
 from api.graphql.execution import FastLeafExecutionContext, SettledExecutionContext
 from api.graphql.input_limits import StringLimits, variables_problem
@@ -126,6 +127,7 @@ class PlauditMaskErrors(MaskErrors):
 
 
 def build_schema(execution_context_class: type | None = FastLeafExecutionContext) -> strawberry.Schema:
+    core_patch.install()  # siblings are never cancelled mid-query (api/graphql/core_patch.py)
     cfg = settings.SETTINGS
     # Depth, aliases and expanded size in one memoised pass before graphql-core's rules
     # (api/graphql/document_limits.py): Strawberry's own limiters re-expand every fragment spread.

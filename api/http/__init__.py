@@ -1,0 +1,1 @@
+"""HTTP around the API: request ids and metrics, rate limits, security headers, bounded JSON bodies."""

@@ -1,0 +1,1 @@
+"""People over GraphQL: customers (and erasure), signals, senders."""

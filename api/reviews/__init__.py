@@ -1,0 +1,1 @@
+"""Reviews over GraphQL (import, read) and the signed review webhook."""

@@ -1,0 +1,1 @@
+"""Asking jobs: sending touches (and the dispatcher), running campaigns, test sends."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.asking.campaigns import Campaign
 from models.asking.selection import run_campaign
+from models.asking.tables import Campaign
 
 
 async def run_campaign_job(args: dict[str, Any]) -> int:

@@ -1,0 +1,1 @@
+"""People jobs: the tenure-milestone derivation."""

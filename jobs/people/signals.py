@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from models.access.actors import SYSTEM
+from models.core.actors import SYSTEM
 from models.people.signals import derive_tenure_milestones, request_tenure_derivation
 
 

@@ -1,0 +1,1 @@
+"""Quotes jobs: the consent request mail."""

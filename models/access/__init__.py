@@ -1,0 +1,2 @@
+"""Access: API tokens (minting, authentication, product limits), the audit trail, and the
+signature check of inbound webhooks."""

@@ -9,7 +9,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 if TYPE_CHECKING:
-    from models.access.actors import Actor
+    from models.core.actors import Actor
 
 
 class AuditEvent(Table, tablename="audit_event"):

@@ -12,9 +12,9 @@ from piccolo.columns import Array, ForeignKey, OnDelete, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from models.access.actors import SCOPES, Actor
 from models.access.audit import record_audit
 from models.catalogue.products import Product
+from models.core.actors import SCOPES, Actor
 from models.core.results import Outcome
 
 TOKEN_PREFIX = "pld_"  # noqa: S105 (a public marker, not a secret)

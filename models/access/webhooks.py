@@ -13,8 +13,8 @@ import hmac
 import time
 from dataclasses import dataclass
 
-from models.access.actors import Actor
 from models.access.tokens import ApiToken
+from models.core.actors import Actor
 
 TOLERANCE_SECONDS = 300
 

@@ -1,71 +1,8 @@
-"""Asks (review requests) and their touches: first send and each follow-up."""
+"""Asks (review requests) and their touches: planning, promoting, starting and cancelling them."""
 
 from __future__ import annotations
 
-from piccolo.columns import (
-    BigSerial,
-    Boolean,
-    ForeignKey,
-    Integer,
-    OnDelete,
-    Text,
-    Timestamptz,
-    Varchar,
-)
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
-
-from models.asking.campaigns import Campaign, SelectionRun
-from models.catalogue.platforms import PlatformProfile
-from models.people.customers import Customer
-from models.people.signals import Signal
-
-ASK_STATUSES = ("held", "deferred", "planned", "sent", "clicked", "reviewed", "bounced",
-                "unsubscribed", "cancelled", "expired")
-OPEN_ASK_STATUSES = ("held", "deferred", "planned", "sent", "clicked")
-
-
-class Ask(Table, tablename="ask"):
-    campaign = ForeignKey(references=Campaign, on_delete=OnDelete.restrict, null=False)
-    customer = ForeignKey(references=Customer, on_delete=OnDelete.cascade, null=False)
-    profile = ForeignKey(references=PlatformProfile, on_delete=OnDelete.restrict, null=True,
-                         help_text="Empty while held for approval or deferred")
-    channel = Varchar(length=20)
-    status = Varchar(length=20, default="planned")
-    signal = ForeignKey(references=Signal, on_delete=OnDelete.set_null, null=True)
-    routing_reason = Text(default="", help_text="Why this platform was chosen")
-    planned_at = Timestamptz()
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    selection_run = ForeignKey(references=SelectionRun, on_delete=OnDelete.set_null, null=True)
-    clicked_at = Timestamptz(null=True, default=None)
-    reviewed_at = Timestamptz(null=True, default=None)
-
-
-class AskTouch(Table, tablename="ask_touch"):
-    ask = ForeignKey(references=Ask, on_delete=OnDelete.cascade, null=False)
-    seq = Integer(help_text="0 is the first send, then each follow-up")
-    message_id = Varchar(length=200, unique=True)
-    status = Varchar(length=20, default="scheduled")
-    scheduled_at = Timestamptz()
-    sent_at = Timestamptz(null=True, default=None)
-    subject = Text(default="")
-    body_text = Text(default="")
-    body_html = Text(default="")
-    failure_reason = Text(default="")
-    attempts = Integer(default=0)
-
-
-class AskClick(Table, tablename="ask_click"):
-    """Every hit on a tracked link; scanners and bursts are kept but not counted as human."""
-
-    id = BigSerial(primary_key=True)
-    touch = ForeignKey(references=AskTouch, on_delete=OnDelete.cascade, null=False)
-    at = Timestamptz(default=TimestamptzNow())
-    method = Varchar(length=10)
-    user_agent = Varchar(length=300, default="")
-    human = Boolean()
-    reason = Varchar(length=60, default="")
+from models.asking.tables import Ask, AskTouch
 
 
 def message_host() -> str:
@@ -140,7 +77,7 @@ async def start_asks(rows: list[dict]) -> None:
     task for held asks."""
     import json
 
-    from models.asking.tasks import Task
+    from models.asking.tables import Task
 
     touches, tasks = [], []
     for row in rows:

@@ -1,65 +1,10 @@
-"""Campaigns: who, when, where and how to ask. Rules arrive with the asking work."""
+"""Campaigns: who, when, where and how to ask — creating, editing, linting and their lifecycle."""
 
 from __future__ import annotations
 
-from piccolo.columns import JSONB, Boolean, ForeignKey, Integer, OnDelete, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.columns.readable import Readable
-from piccolo.table import Table
-
+from models.asking.tables import Campaign, SelectionRun
 from models.catalogue.products import Product
 from models.people.senders import Sender
-
-CAMPAIGN_STATUSES = ("draft", "active", "paused", "finished")
-CHANNELS = ("email", "call", "social_dm", "in_app")
-
-
-class Campaign(Table, tablename="campaign"):
-    @classmethod
-    def get_readable(cls) -> Readable:
-        return Readable(template="%s", columns=[cls.name])
-
-    product = ForeignKey(references=Product, on_delete=OnDelete.restrict, null=False)
-    name = Varchar(length=150)
-    status = Varchar(length=20, default="draft")
-    trigger_kind = Varchar(length=20, default="signal")
-    trigger_signal = Varchar(length=30, null=True, default=None)
-    audience = JSONB(default={})
-    sampling = JSONB(default={"rule": "everyone"})
-    channel = Varchar(length=20, default="email")
-    sender = ForeignKey(references=Sender, on_delete=OnDelete.restrict, null=True)
-    templates = JSONB(default={})
-    routing = JSONB(default={"strategy": "need"})
-    pacing = JSONB(default={})
-    follow_up = JSONB(default={})
-    cooldown_days = Integer(default=180)
-    incentive = JSONB(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-    activated_at = Timestamptz(null=True, default=None)
-    finished_at = Timestamptz(null=True, default=None)
-    signal_watermark = Integer(default=0, help_text="Last signal id this campaign considered")
-    sampling_counter = Integer(default=0, help_text="Position of the every-n-th sampling")
-    one_off_done = Boolean(default=False)
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class SelectionRun(Table, tablename="selection_run"):
-    """The audit of one selection: who was considered, who was chosen, who skipped and why."""
-
-    campaign = ForeignKey(references=Campaign, on_delete=OnDelete.cascade, null=False)
-    started_at = Timestamptz(default=TimestamptzNow())
-    trigger = Varchar(length=30)
-    candidates = Integer(default=0)
-    eligible = Integer(default=0)
-    selected = Integer(default=0)
-    planned = Integer(default=0)
-    skipped = JSONB(default={}, help_text="Skip reason -> count")
-    sampling = JSONB(default={}, help_text="Rule and seed, to reproduce the draw")
-    rules = JSONB(default={}, help_text="The audience rules applied (never sentiment)")
-
 
 # --- lifecycle and rules ----------------------------------------------------------------
 

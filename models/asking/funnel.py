@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.asking.asks import Ask
+from models.asking.tables import Ask
 
 GROUPINGS = {  # name -> (label, grouping) SQL; campaigns group by id (names may repeat)
     "campaign": ("min(k.name) || ' (#' || k.id || ')'", "k.id"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from models.asking.asks import Ask
+from models.asking.tables import Ask
 from models.core.links import click_url
 
 

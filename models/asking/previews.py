@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.asking.campaigns import Campaign, lint_campaign
+from models.asking.campaigns import lint_campaign
 from models.asking.messages import MessageDraft, RenderedMessage, render_message
 from models.asking.routing import CustomerFacts, Router
 from models.asking.selection import routing_options, routing_policy
+from models.asking.tables import Campaign
 from models.catalogue.products import Product
 from models.core.results import Outcome
 from models.people.customers import Customer
@@ -91,7 +92,7 @@ async def compose_test_message(campaign_id: int, locale: str):
     """The message as a customer would get it, addressed to the sender, marked as a test."""
     from email.message import EmailMessage
 
-    from models.access.actors import SYSTEM
+    from models.core.actors import SYSTEM
     from models.core.mail_addresses import mailbox
 
     outcome = await preview_campaign(SYSTEM, campaign_id, None, locale)

@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from models.asking.campaign_rules import DEFAULT_FOLLOW_UP, DEFAULT_PACING
-from models.asking.campaigns import Campaign, SelectionRun
 from models.asking.pacing import Pacing, Recipient, plan_send_times
 from models.asking.routing import CustomerFacts, ProfileOption, Router, RoutingPolicy, region_of
+from models.asking.tables import Campaign, SelectionRun
 
 SKIP_REASONS = ("suppressed", "insider", "cooldown", "already_open", "already_reviewed",
                 "no_platform")
@@ -378,8 +378,7 @@ async def release_deferred(campaign: Campaign, now: dt.datetime) -> int:
 async def approve_held_ask(actor, ask_id: int, now: dt.datetime | None = None):
     """A human approved an ask to a notable customer: route it, pace it, plan it."""
     from models.access.audit import record_audit
-    from models.asking.asks import Ask
-    from models.asking.tasks import Task
+    from models.asking.tables import Ask, Task
     from models.core.results import Outcome
 
     now = now or dt.datetime.now(dt.UTC)

@@ -18,8 +18,9 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
-from models.asking.asks import Ask, AskTouch, cancel_open_asks, message_host
+from models.asking.asks import cancel_open_asks, message_host
 from models.asking.messages import MessageDraft, RenderedMessage, render_message
+from models.asking.tables import Ask, AskTouch
 from models.core.links import click_url, unsubscribe_url
 from models.core.mail_addresses import display_name
 

@@ -1,31 +1,8 @@
-"""Tasks: work for a human (call or DM asks, thank-yous, outreach, replies, approvals)."""
+"""Tasks: work for a human (call or DM asks, thank-yous, outreach, replies, approvals): their states."""
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
-
-from models.asking.asks import Ask
-from models.people.customers import Customer
-from models.reviews.reviews import Review
-
-TASK_KINDS = ("call_ask", "social_ask", "thank_you", "outreach", "reply", "approval")
-
-
-class Task(Table, tablename="task"):
-    kind = Varchar(length=20)
-    title = Varchar(length=300)
-    body = Text(default="", help_text="Script or context")
-    link = Varchar(length=500, default="")
-    status = Varchar(length=10, default="open")
-    assignee = Varchar(length=150, default="")
-    customer = ForeignKey(references=Customer, on_delete=OnDelete.cascade, null=True)
-    review = ForeignKey(references=Review, on_delete=OnDelete.cascade, null=True)
-    ask = ForeignKey(references=Ask, on_delete=OnDelete.cascade, null=True)
-    due_at = Timestamptz(null=True, default=None)
-    done_at = Timestamptz(null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
+from models.asking.tables import Task
 
 
 async def set_task_state(actor, task_id: int, *, done: bool | None = None,

@@ -6,7 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from models.asking.asks import Ask, AskClick, AskTouch, cancel_open_asks
+from models.asking.asks import cancel_open_asks
+from models.asking.tables import Ask, AskClick, AskTouch
 from models.people.customers import Customer
 
 # Mail security gateways and link previewers fetch every link of a message; their

@@ -18,9 +18,9 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
-from models.access.actors import Actor
 from models.access.audit import record_audit
 from models.catalogue.products import Product
+from models.core.actors import Actor
 from models.core.results import Outcome, UserError
 from models.core.urls import check_url
 

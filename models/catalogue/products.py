@@ -9,8 +9,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
-from models.access.actors import Actor
 from models.access.audit import record_audit
+from models.core.actors import Actor
 from models.core.results import Outcome, UserError
 from models.core.urls import check_url
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.access.actors import Actor
+from models.core.actors import Actor
 from models.core.results import UserError
 
 MAX_BATCH = 5000

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from piccolo.engine import engine_finder  # the engine piccolo_conf configures (PICCOLO_CONF)
+
 
 async def _keep_session(connection) -> None:
     """Pool reset hook: nothing to undo.
@@ -18,8 +20,7 @@ async def _keep_session(connection) -> None:
 async def start_pool(min_size: int, max_size: int, statement_timeout_ms: int | None = None) -> None:
     """`statement_timeout_ms`: the API's bound on any one statement (a request must not hold a
     pooled connection for minutes); workers and migrations run without one."""
-    from piccolo_conf import DB
-
+    DB = engine_finder()
     server_settings = {"statement_timeout": f"{statement_timeout_ms}ms"} if statement_timeout_ms else {}
     # Both sizes: asyncpg's min_size defaults to 10 and must not exceed max_size.
     await DB.start_connection_pool(min_size=min_size, max_size=max_size, reset=_keep_session,
@@ -39,9 +40,7 @@ def is_timeout(error: BaseException | None) -> bool:
 
 
 async def close_pool() -> None:
-    from piccolo_conf import DB
-
-    await DB.close_connection_pool()
+    await engine_finder().close_connection_pool()
 
 
 def unavailability_types() -> tuple[type[BaseException], ...]:

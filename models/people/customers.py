@@ -20,8 +20,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
-from models.access.actors import Actor
 from models.catalogue.products import Product
+from models.core.actors import Actor
 from models.core.batches import BatchResult, ItemResult, batch_target
 from models.core.pagination import Page, keyset_page
 
@@ -191,7 +191,7 @@ async def upsert_customers(actor: Actor, product_id: int | None, items: list[dic
             result.errors.append(UserError(code, message, ("customers", str(index), fld)))
         cleaned.append(clean)
 
-    from models.people.erasure import address_digest, erased_digests
+    from models.people.erased import address_digest, erased_digests
 
     async with Customer._meta.db.transaction():
         if not await Product.exists().where(Product.id == product_id):

@@ -13,39 +13,13 @@ The address is kept only as an HMAC digest (keyed with PLAUDIT_SECRET_KEY) in `e
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
-from piccolo.columns import Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.table import Table
-
-import settings
-from models.access.actors import Actor
 from models.access.audit import record_audit
+from models.core.actors import Actor
 from models.core.results import Outcome
 from models.people.customers import Customer
-
-
-class ErasedAddress(Table, tablename="erased_address"):
-    digest = Varchar(length=64, primary_key=True)
-    erased_at = Timestamptz(default=TimestamptzNow())
-
-
-def address_digest(email: str) -> str:
-    key = settings.SETTINGS.secret_key.encode()
-    return hmac.new(key, (email or "").strip().lower().encode(), hashlib.sha256).hexdigest()
-
-
-async def erased_digests(emails: list[str]) -> set[str]:
-    """Which of these addresses were erased (as digests)."""
-    digests = [address_digest(e) for e in emails if e]
-    if not digests:
-        return set()
-    rows = await Customer.raw("SELECT digest FROM erased_address WHERE digest = ANY({}::varchar[])",
-                              digests)
-    return {r["digest"] for r in rows}
+from models.people.erased import address_digest
 
 
 @dataclass

@@ -18,9 +18,9 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from models.access.actors import Actor
 from models.access.audit import record_audit
 from models.catalogue.products import Product
+from models.core.actors import Actor
 from models.core.batches import BatchResult, ItemResult, batch_target
 from models.core.pagination import Page, Row, keyset_page
 from models.core.results import Outcome, UserError
@@ -258,7 +258,7 @@ async def derive_tenure_milestones(today: dt.date) -> int:
         for start in range(0, len(rows), 5000):  # one statement per few thousand rows
             inserted.update(await _insert_signals(rows[start:start + 5000]))
         if inserted:
-            from models.access.actors import SYSTEM
+            from models.core.actors import SYSTEM
 
             await record_audit(SYSTEM, "signals.derive_tenure", "signal", "", {"created": len(inserted)})
     return len(inserted)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from models.quotes.quotes import Quote, attribution_line
+from models.quotes.rules import attribution_line
+from models.quotes.tables import Quote
 
 WIDTH, HEIGHT = 1200, 630
 MARGIN = 72

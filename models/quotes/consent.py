@@ -16,18 +16,15 @@ from email.utils import make_msgid
 from urllib.parse import urlsplit
 
 import settings
-from models.access.actors import Actor
 from models.access.audit import record_audit
 from models.catalogue.products import Product
+from models.core.actors import Actor
 from models.core.links import consent_url
 from models.core.mail_addresses import mailbox
 from models.core.outbox import add_to_outbox
 from models.core.results import Outcome, UserError
 from models.people.customers import Customer
-from models.quotes.quotes import (
-    PLACEMENTS,
-    Quote,
-    QuoteConsent,
+from models.quotes.rules import (
     attribution_line,
     check_placements,
     fully_approved,
@@ -36,6 +33,7 @@ from models.quotes.quotes import (
     publish_granted,
     unpublish_all,
 )
+from models.quotes.tables import PLACEMENTS, Quote, QuoteConsent
 
 REVIEWER = Actor(kind="system", name="reviewer")
 PLACEMENT_LABELS = {

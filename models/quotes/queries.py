@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from models.access.actors import Actor
-from models.quotes.quotes import Quote, QuoteConsent
+from models.core.actors import Actor
+from models.quotes.tables import Quote, QuoteConsent
 
 
 async def list_quotes(actor: Actor, product_id: int | None, status: str | None,

@@ -13,117 +13,28 @@ request mail, the reviewer's page, revocation) is in models/quotes/consent.py.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
-from piccolo.columns.defaults.timestamptz import TimestamptzNow
-from piccolo.columns.readable import Readable
-from piccolo.table import Table
-
-from models.access.actors import Actor
 from models.access.audit import record_audit
-from models.catalogue.products import Product
+from models.core.actors import Actor
 from models.core.results import Outcome, UserError
 from models.core.urls import url_problem
 from models.people.customers import Customer
+from models.quotes.rules import (
+    _now,
+    _touch,
+    check_excerpt,
+    check_placements,
+    fully_approved,
+    is_notable,
+    locked_quote,
+    publish_granted,
+    unpublish_all,
+)
+from models.quotes.tables import DEFAULT_PLACEMENTS, Quote, QuoteConsent
 from models.reviews.reviews import Review
 
-QUOTE_STATUSES = ("candidate", "consent_requested", "approved", "published", "retired", "rejected")
-PLACEMENTS = ("home_page", "product_page", "email", "ad", "social")
-CONSENT_STATES = ("requested", "granted", "declined", "revoked")
-DEFAULT_PLACEMENTS = ("home_page", "product_page")
-ELLIPSIS = "…"
-MAX_QUOTE_LENGTH = 600
-
-
-class Quote(Table, tablename="quote"):
-    @classmethod
-    def get_readable(cls) -> Readable:
-        return Readable(template="#%s %s", columns=[cls.id, cls.attribution_name])
-
-    product = ForeignKey(references=Product, on_delete=OnDelete.cascade, null=False)
-    source = Varchar(length=20, help_text="review, or praise captured with 'Can I quote you?'")
-    review = ForeignKey(references=Review, on_delete=OnDelete.cascade, null=True)
-    customer = ForeignKey(references=Customer, on_delete=OnDelete.cascade, null=True)
-    text = Text(help_text="Verbatim; trimming only with an ellipsis")
-    original_text = Text(default="", help_text="The words the quote was cut from")
-    attribution_name = Varchar(length=200, default="")
-    attribution_title = Varchar(length=200, default="")
-    attribution_company = Varchar(length=200, default="")
-    photo_url = Varchar(length=500, default="")
-    photo_permitted = Boolean(default=False, help_text="The reviewer allowed their photo")
-    incentive_disclosure = Text(default="", help_text="Shown with the quote when not empty")
-    insider = Boolean(default=False, help_text="Employee or relative: disclosed with the quote")
-    consent_email = Varchar(length=254, default="")
-    consent_locale = Varchar(length=5, default="en")
-    publish_when_consented = Boolean(default=False)
-    status = Varchar(length=20, default="candidate")
-    position = Integer(default=0, help_text="Order in the showcase: lowest first")
-    consent_requested_at = Timestamptz(null=True, default=None)
-    consent_requested_by = Varchar(length=150, default="")
-    consent_mailed_at = Timestamptz(null=True, default=None)
-    approved_at = Timestamptz(null=True, default=None)
-    approved_by = Varchar(length=150, default="")
-    second_approved_at = Timestamptz(null=True, default=None)
-    second_approved_by = Varchar(length=150, default="")
-    published_at = Timestamptz(null=True, default=None)
-    published_by = Varchar(length=150, default="")
-    retired_at = Timestamptz(null=True, default=None)
-    retired_by = Varchar(length=150, default="")
-    rejected_at = Timestamptz(null=True, default=None)
-    rejected_by = Varchar(length=150, default="")
-    rejection_reason = Text(default="")
-    replaced_by = ForeignKey(references="self", on_delete=OnDelete.set_null, null=True)
-    created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
-
-
-class QuoteConsent(Table, tablename="quote_consent"):
-    quote = ForeignKey(references=Quote, on_delete=OnDelete.cascade, null=False)
-    placement = Varchar(length=20)
-    state = Varchar(length=20, default="requested")
-    requested_at = Timestamptz(default=TimestamptzNow())
-    decided_at = Timestamptz(null=True, default=None)
-    published = Boolean(default=False)
-    published_at = Timestamptz(null=True, default=None)
-
-
 # --- text rules ---------------------------------------------------------------------------------
-
-
-def is_verbatim_excerpt(original: str, text: str) -> bool:
-    """True when `text` is `original` with parts left out, each cut marked by an ellipsis:
-    the fragments between ellipses appear in the original, in order, word for word."""
-    fragments = [f.strip() for f in re.split(r"…|\.\.\.|\[…\]|\[\.\.\.\]", text)]
-    if not any(fragments):
-        return False
-    cursor = 0
-    for fragment in fragments:
-        if not fragment:
-            continue
-        found = original.find(fragment, cursor)
-        if found < 0:
-            return False
-        cursor = found + len(fragment)
-    return True
-
-
-def attribution_line(name: str, title: str, company: str) -> str:
-    """How a quote is attributed — on the consent page, in mail and on its card."""
-    return ", ".join(part for part in (name, title, company) if part)
-
-
-def check_excerpt(original: str, text: str) -> list[UserError]:
-    text = (text or "").strip()
-    if not text:
-        return [UserError("TEXT_REQUIRED", "A quote needs words.", ("text",))]
-    if len(text) > MAX_QUOTE_LENGTH:
-        return [UserError("TOO_LONG", f"Keep a quote under {MAX_QUOTE_LENGTH} characters.", ("text",))]
-    if not is_verbatim_excerpt(original, text):
-        return [UserError("NOT_VERBATIM", "A quote keeps the reviewer's exact words: you may only "
-                          "leave parts out, marking each cut with an ellipsis (…).", ("text",))]
-    return []
 
 
 # --- candidates ---------------------------------------------------------------------------------
@@ -196,41 +107,6 @@ async def capture_praise(actor: Actor, customer_id: int, text: str) -> Outcome[Q
 # --- the lifecycle ------------------------------------------------------------------------------
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-async def locked_quote(actor: Actor, quote_id: int) -> Quote | None:
-    """The quote, row-locked for the rest of the transaction, if the actor may see it."""
-    rows = await Quote.raw("SELECT id FROM quote WHERE id = {} FOR UPDATE", quote_id)
-    if not rows:
-        return None
-    quote = await Quote.objects().get(Quote.id == quote_id)
-    return quote if actor.may_touch_product(quote.product) else None
-
-
-async def is_notable(quote: Quote) -> bool:
-    if quote.customer is None:
-        return False
-    rows = await Customer.select(Customer.is_notable).where(Customer.id == quote.customer)
-    return bool(rows and rows[0]["is_notable"])
-
-
-def fully_approved(quote: Quote, notable: bool) -> bool:
-    return bool(quote.approved_by) and (not notable or bool(quote.second_approved_by))
-
-
-def check_placements(placements) -> tuple[list[str], list[UserError]]:
-    chosen = list(dict.fromkeys(p.strip() for p in placements or () if p.strip()))
-    unknown = [p for p in chosen if p not in PLACEMENTS]
-    if unknown:
-        return [], [UserError("UNKNOWN_PLACEMENT", f"Unknown placement {', '.join(unknown)}; use "
-                              f"{', '.join(PLACEMENTS)}.", ("placements",))]
-    if not chosen:
-        return [], [UserError("PLACEMENTS_REQUIRED", "Name at least one placement.", ("placements",))]
-    return chosen, []
-
-
 class Refused(Exception):
     """Rolls a lifecycle transaction back; carries the user errors out of it."""
 
@@ -251,13 +127,6 @@ def refusals_roll_back(step):
             return Outcome(errors=refused.errors)
 
     return run
-
-
-async def _touch(quote: Quote, **values) -> None:
-    for name, value in values.items():
-        setattr(quote, name, value)
-    quote.updated_at = _now()
-    await quote.save([getattr(Quote, n) for n in (*values, "updated_at")])
 
 
 @refusals_roll_back
@@ -300,20 +169,6 @@ async def approve_quote(actor: Actor, quote_id: int, placements=None) -> Outcome
     return Outcome(quote)
 
 
-async def publish_granted(actor: Actor, quote: Quote, placements=None) -> list[str]:
-    """Put the quote live on every granted placement (of `placements`, if given)."""
-    rows = await QuoteConsent.raw(
-        "UPDATE quote_consent SET published = true, published_at = now() WHERE quote = {} "
-        "AND state = 'granted' AND NOT published AND placement = ANY({}::varchar[]) RETURNING placement",
-        quote.id, list(placements or PLACEMENTS))
-    live = [r["placement"] for r in rows]
-    if live and quote.status != "published":
-        await _touch(quote, status="published", published_by=actor.name, published_at=_now())
-    if live:
-        await record_audit(actor, "quote.publish", "quote", quote.id, {"placements": live})
-    return live
-
-
 async def publish_quote(actor: Actor, quote_id: int, placements) -> Outcome[Quote]:
     """Publish an approved (or retired) quote on placements the reviewer granted."""
     chosen, errors = check_placements(placements)
@@ -338,11 +193,6 @@ async def publish_quote(actor: Actor, quote_id: int, placements) -> Outcome[Quot
             await _touch(quote, status="approved", retired_at=None, retired_by="")
         await publish_granted(actor, quote, chosen)
     return Outcome(quote)
-
-
-async def unpublish_all(quote_id: int) -> None:
-    await QuoteConsent.update({QuoteConsent.published: False, QuoteConsent.published_at: None}).where(
-        (QuoteConsent.quote == quote_id) & (QuoteConsent.published == True))  # noqa: E712
 
 
 async def retire_quote(actor: Actor, quote_id: int, replaced_by: int | None = None) -> Outcome[Quote]:
@@ -442,3 +292,19 @@ async def edit_quote(actor: Actor, quote_id: int, text: str | None = None,
             await record_audit(actor, "quote.edit", "quote", quote.id, changes)
     return Outcome(quote)
 
+
+QUOTES_PER_REVIEW = 3
+
+
+SENTENCE = re.compile(r"(?<=[.!?…])\s+")
+
+
+def quote_sentences(*texts: str) -> list[str]:
+    """Whole sentences, verbatim, that can stand alone as a quote (never edited)."""
+    found = []
+    for text in texts:
+        for sentence in SENTENCE.split((text or "").strip()):
+            sentence = sentence.strip()
+            if 30 <= len(sentence) <= 280 and sentence not in found:
+                found.append(sentence)
+    return found[:QUOTES_PER_REVIEW]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from models.access.actors import Actor
 from models.catalogue.products import Product
+from models.core.actors import Actor
 from models.core.urls import is_safe_url
-from models.quotes.quotes import PLACEMENTS
+from models.quotes.tables import PLACEMENTS
 
 LABEL = "Selected testimonials, shared with the reviewers' permission."
 INSIDER = "Written by someone close to {product} (an employee or a relative)."

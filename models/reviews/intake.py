@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 
-from models.access.actors import Actor
 from models.access.audit import record_audit
+from models.core.actors import Actor
 from models.core.batches import BatchResult, ItemResult, batch_target
 from models.core.results import UserError
 from models.core.urls import url_problem
 from models.reviews.reviews import Review, normalise_rating
 
-QUOTES_PER_REVIEW = 3
 # The Review table's column lengths, and a bound on its free text: one review, not a book.
 TEXT_LIMITS = {"external_id": 200, "reviewer_name": 200, "reviewer_title": 200,
                "reviewer_company": 200, "reviewer_email": 254, "url": 500, "title": 500,
                "platform_key": 40, "language": 40, "ask_token": 200}
 MAX_TEXT = 20_000
-SENTENCE = re.compile(r"(?<=[.!?…])\s+")
 
 
 @dataclass
@@ -165,17 +162,6 @@ async def _existing_id(profile_id: int, external_id: str) -> int:
     rows = await Review.select(Review.id).where((Review.profile == profile_id)
                                                 & (Review.external_id == external_id))
     return rows[0]["id"]
-
-
-def quote_sentences(*texts: str) -> list[str]:
-    """Whole sentences, verbatim, that can stand alone as a quote (never edited)."""
-    found = []
-    for text in texts:
-        for sentence in SENTENCE.split((text or "").strip()):
-            sentence = sentence.strip()
-            if 30 <= len(sentence) <= 280 and sentence not in found:
-                found.append(sentence)
-    return found[:QUOTES_PER_REVIEW]
 
 
 def _date(value) -> dt.date | None:

@@ -10,8 +10,7 @@ import json
 import unicodedata
 from dataclasses import dataclass
 
-from models.asking.asks import Ask
-from models.asking.tasks import Task
+from models.asking.tables import Ask, Task
 from models.core.links import read_token
 from models.quotes.quotes import candidates_from_review
 from models.reviews.reviews import Improvement, Review
@@ -143,7 +142,7 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
         tasks.append(base | {"kind": "thank_you", "title": f"Thank {who} for their {where} review",
                              "assignee": match.owner})
         if lane == "praise":
-            from models.reviews.intake import quote_sentences
+            from models.quotes.quotes import quote_sentences
 
             praise.append((review_id, quote_sentences(item.get("pros") or "", item.get("body") or "")))
         elif lane == "outreach":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from models.access.actors import Actor
+from models.core.actors import Actor
 from models.core.pagination import Page, keyset_page
 from models.reviews.reviews import Review
 

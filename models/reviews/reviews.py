@@ -17,7 +17,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from models.asking.asks import Ask
+from models.asking.tables import Ask
 from models.catalogue.platforms import PlatformProfile
 from models.catalogue.products import Product
 from models.people.customers import Customer

@@ -178,7 +178,7 @@ async def console(http) -> str:
 
 
 async def test_csv_export_cells_cannot_become_formulas(http, console, product):
-    from models.access.actors import SYSTEM
+    from models.core.actors import SYSTEM
     from models.people.customers import upsert_customers
 
     await upsert_customers(SYSTEM, product.id, [{

@@ -13,8 +13,8 @@ import datetime as dt
 
 import pytest
 
-from models.access.actors import SYSTEM
 from models.access.tokens import ApiToken
+from models.core.actors import SYSTEM
 from models.people.senders import save_sender
 
 CREATE = """mutation($n: String!, $s: [String!]!, $p: ID, $e: DateTime) {

@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from models.access.actors import SYSTEM, Actor
 from models.access.tokens import ApiToken, authenticate, create_token, hash_secret, revoke_token
+from models.core.actors import SYSTEM, Actor
 
 
 async def test_secret_is_shown_once_and_stored_only_as_a_hash():

@@ -13,9 +13,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 import settings
-from models.access.actors import SYSTEM
 from models.asking.campaigns import save_campaign, transition
 from models.catalogue.platforms import PlatformProfile, ReviewPlatform
+from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from models.people.senders import save_sender
 

@@ -10,12 +10,10 @@ import pytest
 from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
 
-from models.access.actors import SYSTEM
 from models.access.audit import AuditEvent
-from models.asking.asks import Ask, AskTouch
-from models.asking.campaigns import Campaign, SelectionRun
 from models.asking.selection import run_campaign
-from models.asking.tasks import Task
+from models.asking.tables import Ask, AskTouch, Campaign, SelectionRun, Task
+from models.core.actors import SYSTEM
 from models.core.outbox import OutboxMessage
 from models.people.customers import Customer
 from models.people.signals import record_signals

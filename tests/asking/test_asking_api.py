@@ -8,8 +8,8 @@ from arq.worker import Worker
 import settings
 from jobs.outbox import Relay
 from jobs.worker import worker_settings
-from models.access.actors import SYSTEM
-from models.asking.asks import Ask, AskTouch
+from models.asking.tables import Ask, AskTouch
+from models.core.actors import SYSTEM
 from models.people.signals import record_signals
 from tests.asking.fixtures import EN, FR
 
@@ -126,7 +126,7 @@ async def test_in_app_asks_are_served_once_due_with_a_tracked_link(client, world
 
 async def test_approving_a_held_ask_plans_it(client, world):
     from models.asking.selection import run_campaign
-    from models.asking.tasks import Task
+    from models.asking.tables import Task
     from tests.asking.fixtures import activate, make_campaign
 
     campaign = await activate(await make_campaign(world))

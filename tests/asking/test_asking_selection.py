@@ -4,11 +4,10 @@ import datetime as dt
 
 import pytest
 
-from models.access.actors import SYSTEM
-from models.asking.asks import Ask
-from models.asking.campaigns import Campaign, SelectionRun, save_campaign, transition
+from models.asking.campaigns import save_campaign, transition
 from models.asking.selection import run_campaign
-from models.asking.tasks import Task
+from models.asking.tables import Ask, Campaign, SelectionRun, Task
+from models.core.actors import SYSTEM
 from models.people.customers import Customer
 from models.people.signals import record_signals
 from tests.asking.fixtures import EN, activate, make_campaign

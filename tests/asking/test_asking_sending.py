@@ -7,10 +7,10 @@ import pytest
 from arq import Retry
 
 from jobs.asking.asks import send_touch
-from models.access.actors import SYSTEM
-from models.asking.asks import Ask, AskClick, AskTouch
 from models.asking.funnel import funnel
 from models.asking.selection import run_campaign
+from models.asking.tables import Ask, AskClick, AskTouch
+from models.core.actors import SYSTEM
 from models.core.links import make_token
 from models.people.customers import Customer
 from models.people.signals import record_signals

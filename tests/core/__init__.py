@@ -1,0 +1,1 @@
+"""Tests of the core domain (and the GraphQL/HTTP boundary shared by all)."""

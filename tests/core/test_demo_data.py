@@ -1,7 +1,8 @@
 """The demo set loads, is idempotent, and its campaign passes the message rules."""
 
-from models.asking.campaigns import Campaign, lint_campaign
+from models.asking.campaigns import lint_campaign
 from models.asking.messages import has_errors
+from models.asking.tables import Campaign
 from models.catalogue.platforms import PlatformProfile
 from models.catalogue.products import Product
 from models.demo import seed_demo
@@ -25,11 +26,11 @@ async def test_demo_set_is_realistic_and_idempotent():
 
 
 async def test_demo_reviews_fill_three_lanes_and_the_showcase():
-    from models.access.actors import SYSTEM
     from models.access.tokens import authenticate
+    from models.core.actors import SYSTEM
     from models.demo import demo_reviews_csv, demo_site_token
-    from models.quotes.quotes import Quote
     from models.quotes.showcase import load_showcase
+    from models.quotes.tables import Quote
     from models.reviews.intake import import_file
     from models.reviews.reviews import Review
 

@@ -5,7 +5,7 @@ import datetime as dt
 from api.graphql.context import Context
 from api.graphql.loaders import Loaders
 from api.graphql.schema import build_schema, schema
-from models.access.actors import SYSTEM
+from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from models.people.signals import record_signals
 

@@ -30,9 +30,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 import settings
-from models.access.actors import SYSTEM
-from models.asking.asks import Ask, AskTouch
 from models.asking.selection import run_campaign
+from models.asking.tables import Ask, AskTouch
+from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from tests.asking.fixtures import activate, make_campaign
 
@@ -276,7 +276,7 @@ async def test_two_apis_and_two_workers_make_no_duplicate_asks(world, make_token
     finally:
         for child in children:
             stop_child(child)
-    from models.asking.campaigns import SelectionRun
+    from models.asking.tables import SelectionRun
     from models.core.outbox import OutboxMessage
 
     rows = await Ask.raw("SELECT customer, count(*) AS n FROM ask WHERE campaign = {} "

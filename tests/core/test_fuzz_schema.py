@@ -30,10 +30,10 @@ from hypothesis import strategies as st
 from hypothesis_graphql import from_schema, nodes
 
 from api.graphql.schema import schema
-from models.access.actors import SCOPES, SYSTEM
 from models.catalogue.products import Product
+from models.core.actors import SCOPES, SYSTEM
 from models.people.customers import upsert_customers
-from models.quotes.quotes import Quote
+from models.quotes.tables import Quote
 from models.reviews.intake import import_reviews
 from tests.core.test_schema_contracts import _permission_classes
 

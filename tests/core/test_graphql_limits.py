@@ -163,8 +163,8 @@ async def test_unknown_token_is_unauthenticated(gql):
 
 
 async def test_revoked_token_is_unauthenticated(gql, make_token):
-    from models.access.actors import SYSTEM
     from models.access.tokens import ApiToken, hash_secret, revoke_token
+    from models.core.actors import SYSTEM
 
     secret = await make_token("customers:read")
     client = gql.as_token(secret)

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from models.access.actors import SYSTEM
 from models.access.webhooks import sign
+from models.core.actors import SYSTEM
 from models.core.urls import is_safe_url, url_problem
 from models.reviews.reviews import Review
 

@@ -8,7 +8,7 @@ from arq.worker import Worker
 import settings
 from jobs.outbox import Relay, run_outbox_message
 from jobs.worker import worker_settings
-from models.access.actors import SYSTEM
+from models.core.actors import SYSTEM
 from models.core.outbox import OutboxMessage
 from models.people.customers import upsert_customers
 from models.people.signals import Signal, request_tenure_derivation

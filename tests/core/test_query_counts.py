@@ -9,15 +9,15 @@ import datetime as dt
 import pytest
 
 from api.graphql.schema import schema
-from models.access.actors import SYSTEM
 from models.access.tokens import create_token
-from models.asking.campaigns import Campaign, SelectionRun
+from models.asking.tables import Campaign, SelectionRun
 from models.catalogue.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
 from models.catalogue.products import Product
+from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from models.people.senders import save_sender
 from models.people.signals import record_signals
-from models.quotes.quotes import Quote, QuoteConsent
+from models.quotes.tables import Quote, QuoteConsent
 from models.reviews.reviews import Review
 
 # Each root list field, queried with every nested field that reaches other rows.

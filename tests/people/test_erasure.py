@@ -4,9 +4,8 @@ address is refused from then on; their published quote leaves the showcase at on
 from __future__ import annotations
 
 from jobs.asking.asks import send_touch
-from models.access.actors import SYSTEM
-from models.asking.asks import Ask, AskTouch
-from models.asking.tasks import Task
+from models.asking.tables import Ask, AskTouch, Task
+from models.core.actors import SYSTEM
 from models.people.customers import Customer, upsert_customers
 from models.quotes.consent import decide_consent
 from models.quotes.quotes import approve_quote

@@ -14,7 +14,7 @@ mutation($p: ID, $s: [SignalInput!]!) {
 
 @pytest.fixture
 async def client(gql, make_token, product):
-    from models.access.actors import SYSTEM
+    from models.core.actors import SYSTEM
     from models.people.customers import upsert_customers
 
     await upsert_customers(SYSTEM, product.id, [
@@ -81,7 +81,7 @@ async def test_out_of_range_nps_score(client, product):
 
 async def test_a_product_limited_token_writes_and_reads_only_its_product(gql, make_token, product,
                                                                         other_product):
-    from models.access.actors import SYSTEM
+    from models.core.actors import SYSTEM
     from models.people.customers import upsert_customers
 
     for prod in (product, other_product):

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jobs.asking.asks import send_touch
-from models.access.actors import SYSTEM
-from models.asking.asks import AskTouch
 from models.asking.selection import run_campaign
+from models.asking.tables import AskTouch
+from models.core.actors import SYSTEM
 from models.people.customers import Customer, upsert_customers
 from models.people.signals import record_signals
 from tests.asking.fixtures import activate, make_campaign

@@ -24,7 +24,7 @@ def test_only_the_latest_milestone_within_the_window_is_due():
 
 
 async def test_derivation_is_idempotent_and_skips_erased_customers(product):
-    from models.access.actors import SYSTEM
+    from models.core.actors import SYSTEM
     from models.people.customers import Customer, upsert_customers
     from models.people.signals import Signal, derive_tenure_milestones
 

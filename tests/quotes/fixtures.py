@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from models.access.actors import SYSTEM, admin_actor
 from models.catalogue.platforms import PlatformProfile, record_rating_snapshot
-from models.quotes.quotes import Quote
+from models.core.actors import SYSTEM, admin_actor
+from models.quotes.tables import Quote
 from models.reviews.intake import import_reviews
 
 EDITOR = admin_actor("editor")

@@ -9,7 +9,7 @@ from PIL import Image
 
 from models.access.audit import AuditEvent
 from models.quotes.consent import decide_consent
-from models.quotes.quotes import Quote, QuoteConsent
+from models.quotes.tables import Quote, QuoteConsent
 from tests.reviews.test_admin_reviews import admin, rows, submit  # noqa: F401  (fixture)
 
 FORMS = "/admin/api/forms/"

@@ -13,7 +13,7 @@ import pytest
 from piccolo.apps.user.tables import BaseUser
 
 from models.core.links import make_token
-from models.quotes.quotes import Quote
+from models.quotes.tables import Quote
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 USERNAME, PASSWORD = "ada", "correct-horse-battery-staple"

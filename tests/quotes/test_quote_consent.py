@@ -4,10 +4,11 @@ however often the job runs, and the reviewer's page grants, declines and revokes
 import re
 
 from jobs.quotes.consent import send_consent_request_job
-from models.access.actors import SYSTEM
+from models.core.actors import SYSTEM
 from models.core.links import make_token
-from models.quotes.quotes import Quote, QuoteConsent, approve_quote
+from models.quotes.quotes import approve_quote
 from models.quotes.showcase import load_showcase
+from models.quotes.tables import Quote, QuoteConsent
 from tests.quotes.fixtures import EDITOR
 
 

@@ -3,27 +3,26 @@ revocation, retire/reuse/replace, ordering, verbatim trimming, praise capture, d
 
 import datetime as dt
 
-from models.access.actors import SYSTEM
 from models.access.audit import AuditEvent
-from models.asking.asks import Ask
+from models.asking.tables import Ask
+from models.core.actors import SYSTEM
 from models.core.outbox import OutboxMessage
 from models.people.customers import Customer
 from models.people.signals import Signal
 from models.quotes.consent import decide_consent, request_consent, revoke_consent
 from models.quotes.quotes import (
-    Quote,
-    QuoteConsent,
     approve_quote,
     capture_praise,
     edit_quote,
-    is_verbatim_excerpt,
     move_quote,
     publish_quote,
     reject_quote,
     replace_quote,
     retire_quote,
 )
+from models.quotes.rules import is_verbatim_excerpt
 from models.quotes.showcase import load_showcase
+from models.quotes.tables import Quote, QuoteConsent
 from tests.quotes.fixtures import EDITOR, OTHER_EDITOR, quotes_from
 
 

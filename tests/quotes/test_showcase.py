@@ -12,7 +12,8 @@ from PIL import Image
 from models.access.tokens import revoke_token
 from models.catalogue.platforms import record_rating_snapshot
 from models.quotes.consent import decide_consent, revoke_consent
-from models.quotes.quotes import Quote, approve_quote, edit_quote
+from models.quotes.quotes import approve_quote, edit_quote
+from models.quotes.tables import Quote
 from tests.quotes.fixtures import EDITOR
 
 SHOWCASE = """query($p: Placement!) { showcase(placement: $p) {
@@ -172,8 +173,8 @@ async def test_any_change_invalidates_the_cache(app, http, site_token, world, ca
     elif change == "quote":
         await Quote.update({Quote.attribution_company: "Globex Corp"}).where(Quote.id == candidate.id)
     else:
-        from models.access.actors import SYSTEM
         from models.access.tokens import ApiToken
+        from models.core.actors import SYSTEM
 
         token_id = (await ApiToken.select(ApiToken.id).where(ApiToken.product == world["product"].id))[0]
         await revoke_token(SYSTEM, token_id["id"])

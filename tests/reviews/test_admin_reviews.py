@@ -12,7 +12,7 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
 
 from models.access.audit import AuditEvent
-from models.asking.tasks import Task
+from models.asking.tables import Task
 from models.reviews.reviews import Improvement, Review
 
 USERNAME = "ada"

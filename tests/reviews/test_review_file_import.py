@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from models.access.actors import SYSTEM
-from models.asking.tasks import Task
+from models.asking.tables import Task
+from models.core.actors import SYSTEM
 from models.reviews.intake import import_file
 from models.reviews.reviews import Review
 

@@ -6,11 +6,10 @@ import time
 
 import pytest
 
-from models.access.actors import SYSTEM
 from models.access.webhooks import sign
-from models.asking.asks import Ask, AskTouch
-from models.asking.tasks import Task
-from models.quotes.quotes import Quote
+from models.asking.tables import Ask, AskTouch, Task
+from models.core.actors import SYSTEM
+from models.quotes.tables import Quote
 from models.reviews.reviews import Improvement, Review
 
 IMPORT = """mutation($p: ID, $r: [ReviewInput!]!, $skip: Boolean!) {
