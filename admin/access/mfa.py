@@ -24,7 +24,10 @@ def provider():
 
     key = base64.urlsafe_b64encode(hashlib.sha256(b"plaudit-mfa:" + settings.SETTINGS.secret_key.encode())
                                    .digest())
-    return AuthenticatorProvider(FernetProvider(encryption_key=key), issuer_name="Plaudit")
+    # valid_window=1: the code of the step before or after is accepted too (RFC 6238's allowance
+    # for clock drift and typing time); a code is still usable once (Piccolo refuses replays).
+    return AuthenticatorProvider(FernetProvider(encryption_key=key), issuer_name="Plaudit",
+                                 valid_window=1)
 
 
 def require_enrolment(admin_app, mfa_provider):

@@ -37,9 +37,18 @@ async def test_an_enrolled_admin_needs_the_code(http):
     assert without.json()["detail"] == "MFA code required"
     wrong = await login(http, mfa_code="000000")
     assert "id" not in http.cookies and wrong.status_code >= 400
-    right = await login(http, mfa_code=pyotp.TOTP(plain).now())
+    # The previous step's code (a code typed as the step turned) is accepted, once.
+    import time
+
+    previous = pyotp.TOTP(plain).at(time.time() - 30)
+    right = await login(http, mfa_code=previous)
     assert right.status_code in (200, 303), right.text
     assert "id" in http.cookies
+    http.cookies.clear()
+    replayed = await login(http, mfa_code=previous)
+    assert replayed.status_code >= 400 and "id" not in http.cookies
+    stale = await login(http, mfa_code=pyotp.TOTP(plain).at(time.time() - 120))
+    assert stale.status_code >= 400 and "id" not in http.cookies
     assert len(recovery) == 8
 
 
