@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write the summary rows (run_all.py)")
     args = parser.parse_args(argv)
     plaudit, reference = validators()
-    from customers_graphql_vs_raw import machine_summary
+    from harness import machine_summary
 
     print("=" * 78)
     print("Validation of one GraphQL document: Plaudit's cost pass vs Strawberry's limiters")
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"{theirs:.2f}", f"{theirs / ours:.1f}x faster" if ours else "", verdict))
     print("=" * 78)
     if args.json:
-        from customers_graphql_vs_raw import write_rows
+        from harness import write_rows
 
         write_rows(args.json, rows)
     return 0

@@ -39,9 +39,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-from customers_graphql_vs_raw import (
-    TOKEN_PREFIX,
-    TOKEN_SQL,
+from customers_graphql_vs_raw import resolve_database
+from customers_raw import TOKEN_PREFIX, TOKEN_SQL
+from harness import (
     BenchError,
     Children,
     Result,
@@ -52,8 +52,8 @@ from customers_graphql_vs_raw import (
     parse_wrk,
     plaudit_cli,
     redis_reachable,
-    resolve_database,
     run_cli,
+    write_rows,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -345,8 +345,6 @@ def report(results: dict[str, list[Result]], args, size: int, db_note: str) -> N
     print(f"cached / raw   = {cached:.2f}  ({'meets' if cached >= 1.0 else 'BELOW'} the target >= 1.0)")
     print(f"uncached / raw = {uncached:.2f}  (reported; no target)")
     if args.json:
-        from customers_graphql_vs_raw import write_rows
-
         write_rows(args.json, [
             ("showcase, repeated GET, cached vs bare raw asyncpg (req/s)", f"{medians['cached']:,.0f}",
              f"{medians['raw']:,.0f}", f"{cached:.2f}", f"{'meets' if cached >= 1.0 else 'BELOW'} ≥ 1.0"),
