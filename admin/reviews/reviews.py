@@ -22,7 +22,7 @@ from starlette.requests import Request
 from admin.access.audit import audit_hooks, column_name, read_only
 from models.catalogue.products import Product
 from models.core.actors import admin_actor
-from models.reviews.files import GENERIC, MAPPINGS
+from models.reviews.file_formats import GENERIC, MAPPINGS
 from models.reviews.intake import import_file
 from models.reviews.reviews import Improvement, Review
 

@@ -112,3 +112,10 @@ def test_every_domain_is_found_by_the_same_word_in_every_layer():
     for layer in ("jobs", "admin"):
         present = {p.name for p in (ROOT / layer).iterdir() if p.is_dir() and p.name in DOMAINS}
         assert present, layer
+
+
+def test_no_module_is_much_over_400_lines():
+    """≈400 lines is the smell: past it, a module is two things."""
+    long = {name: n for name, path in modules().items()
+            if (n := len(path.read_text().splitlines())) > 420}
+    assert long == {}

@@ -11,12 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.catalogue.known_platforms import PLATFORMS
+from models.reviews.file_formats import MAPPINGS, REQUIRED, SUB_RATINGS
 from models.reviews.files import (
     COLUMN_FIELDS,
     ITEM_KEYS,
-    MAPPINGS,
-    REQUIRED,
-    SUB_RATINGS,
     RowError,
     detect_platform,
     format_generic_csv,
