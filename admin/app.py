@@ -109,6 +109,10 @@ def forms() -> list[FormConfig]:
     ]
 
 
+# Every console's login limiter in this process (tests start each test with clean counts).
+LOGIN_LIMITERS: list[InMemoryLimitProvider] = []
+
+
 def build_admin():
     from admin.access.mfa import provider, require_enrolment
     from admin.access.security import admin_hosts, harden
@@ -117,6 +121,7 @@ def build_admin():
     # Brute-force guard on the login: 20 attempts per client per 5 minutes, then a block
     # that expires (the default never expires, locking out everyone behind one proxy).
     limiter = InMemoryLimitProvider(timespan=300, limit=20, block_duration=300)
+    LOGIN_LIMITERS.append(limiter)
     admin_app = create_admin(
         tables=table_configs(),
         forms=forms(),

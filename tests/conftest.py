@@ -239,3 +239,15 @@ def one_window(monkeypatch):
     frozen = (time.time() // rate_limits.WINDOW_SECONDS) * rate_limits.WINDOW_SECONDS + 30
     monkeypatch.setattr(rate_limits, "now", lambda: frozen)
     return frozen
+
+
+@pytest.fixture(autouse=True)
+def fresh_login_limits():
+    """The session's console counts logins per client address for 5 minutes; every test signs in
+    from 127.0.0.1, so each starts with clean counts (the limit itself has its own test)."""
+    yield
+    from admin.app import LOGIN_LIMITERS
+
+    for limiter in LOGIN_LIMITERS:
+        limiter.request_dict.clear()
+        limiter.blocked.clear()

@@ -1,7 +1,7 @@
 """Permission classes, one per token scope, declared on fields.
 
 Every root field and every field that crosses into another domain declares
-one of these; tests/test_permissions_declared.py walks the schema to prove it.
+one of these; tests/core/test_schema_contracts.py walks the schema to prove it.
 """
 
 from __future__ import annotations
