@@ -81,7 +81,18 @@ def cmd_create_token(args) -> None:
     outcome = _with_db(run)
     if not outcome.ok:
         raise SystemExit("; ".join(e.message for e in outcome.errors))
-    print(outcome.value.secret)
+    issued = outcome.value
+    if args.json:
+        import json
+
+        print(json.dumps({"secret": issued.secret, "signingSecret": issued.signing_secret,
+                          "prefix": issued.token.prefix, "id": issued.token.id}))
+        return
+    # The secret alone on stdout (TOKEN=$(plaudit create-token …) keeps working); the webhook
+    # signing key on stderr, shown this once as well.
+    print(issued.secret)
+    print(f"Webhook signing secret (HMAC-SHA256 key for X-Plaudit-Signature; shown once): "
+          f"{issued.signing_secret}", file=sys.stderr)
 
 
 def cmd_seed_demo(args) -> None:
@@ -161,6 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True)
     p.add_argument("--scopes", required=True, help="Comma-separated, e.g. customers:read")
     p.add_argument("--product", help="Limit to one product (slug).")
+    p.add_argument("--json", action="store_true",
+                   help="Print the secret and the webhook signing secret as JSON.")
     p.set_defaults(func=cmd_create_token)
 
     p = sub.add_parser("seed-demo", help="Load the demo data set (idempotent).")

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from admin.access.audit import audit_hooks, column_name, read_only
+from jobs.outbox import hand_over_now
 from models.asking.campaign_rules import check_config
 from models.asking.campaigns import (
     CONFIG_FIELDS,
@@ -237,7 +238,8 @@ async def lifecycle_endpoint(request: Request, data: LifecycleForm) -> str:
     campaign = outcome.value
     message = f"Campaign #{campaign.id} '{campaign.name}' is now {campaign.status}."
     if action in ("activate", "resume"):
-        message += (" Its selection run is queued; the worker picks it up within a minute "
+        await hand_over_now()  # the selection run, to the worker at once
+        message += (" Its selection run is handed to the worker now "
                     "(see Asking → Selection run).")
     return message
 

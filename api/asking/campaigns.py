@@ -184,7 +184,9 @@ def _findings(per_locale: dict[str, list]) -> list[LintFindingType]:
 async def _transition(info: Info, id: strawberry.ID, action: str) -> CampaignTransitionPayload:
     outcome = await domain.transition(info.context.actor, decode_id(id), action)
     if outcome.ok and info.context.queue is not None:
-        await info.context.queue.hand_over(None)  # the run queued by activate/resume
+        # The run queued by activate/resume, at once: hand_over(None) is the sweeper's resend,
+        # which only takes messages past their grace period (a 30–60 s wait).
+        await info.context.queue.hand_over_pending()
     return CampaignTransitionPayload(campaign=outcome.value,
                                      user_errors=map_errors(CampaignTransitionError, outcome.errors))
 

@@ -1,7 +1,7 @@
 """A campaign run: select customers fairly, skip those who must not be asked, route, pace, plan.
 
-Eligibility uses timing and plain facts only; every run writes a SelectionRun
-audit (candidates, eligible, selected, planned, skips per reason, sampling seed)
+Eligibility uses timing and plain facts only; every run that has candidates writes a
+SelectionRun audit (candidates, eligible, selected, planned, skips per reason, sampling seed)
 so anyone can check that no choice depended on sentiment. Set-based queries
 fetch every fact once per run, so 100,000 candidates stay a handful of queries.
 """
@@ -16,6 +16,7 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
+from models.asking.asks import insert_planned_asks
 from models.asking.campaign_rules import DEFAULT_FOLLOW_UP, DEFAULT_PACING
 from models.asking.pacing import Pacing, Recipient, plan_send_times
 from models.asking.routing import CustomerFacts, ProfileOption, Router, RoutingPolicy, region_of
@@ -180,7 +181,6 @@ CHUNK = 10_000  # customers per step: bounds memory, one set of fact queries per
 async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunSummary:
     """Select, skip, route, pace and plan the asks of one active campaign. Safe to repeat:
     the signal watermark and the one-open-ask rule make a second run plan nothing twice."""
-    from models.asking.asks import insert_planned_asks
 
     now = now or dt.datetime.now(dt.UTC)
     async with Campaign._meta.db.transaction():
@@ -195,30 +195,38 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
         sampler = Sampler(campaign.sampling or {}, campaign.sampling_counter)
         router = await campaign_router(campaign, seed=sampler.record.get("seed", 0))
         await release_deferred(campaign, now)
-        # The audit row first, so every ask can point at it as it is written.
-        run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampler.record,
-                           rules={"audience": audience, "cooldown_days": campaign.cooldown_days})
-        await run.save()
-        summary.run_id = run.id
-        # The hourly and daily caps hold across chunks as in a single pass: each chunk's
-        # send times are added to the per-hour counts the next chunk is paced against.
-        already = await planned_per_hour(campaign, now)
-        for start in range(0, len(ids), CHUNK):
-            plans = await _plan_chunk(campaign, ids[start:start + CHUNK], by_customer, audience,
-                                      sampler, router, summary, now, already)
-            summary.planned += await insert_planned_asks(campaign, plans, now, run.id)
-        await SelectionRun.update({
-            SelectionRun.candidates: summary.candidates, SelectionRun.eligible: summary.eligible,
-            SelectionRun.selected: summary.selected, SelectionRun.planned: summary.planned,
-            SelectionRun.skipped: json.dumps(dict(summary.skipped) | {
-                "held_for_approval": summary.held, "deferred_escalation": summary.deferred}),
-        }).where(SelectionRun.id == run.id)
+        if ids:  # a run that considered nobody leaves no audit row (one a minute was noise)
+            await _select_and_plan(campaign, ids, by_customer, trigger, audience, sampler, router,
+                                   summary, now)
         counter = sampler.counter
         await Campaign.update({Campaign.signal_watermark: watermark,
                                Campaign.sampling_counter: counter,
                                Campaign.one_off_done: campaign.trigger_kind == "one_off"}).where(
             Campaign.id == campaign.id)
     return summary
+
+
+async def _select_and_plan(campaign: Campaign, ids: list[int], by_customer: dict, trigger: str,
+                           audience: dict, sampler: Sampler, router: Router, summary: RunSummary,
+                           now: dt.datetime) -> None:
+    # The audit row first, so every ask can point at it as it is written.
+    run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampler.record,
+                       rules={"audience": audience, "cooldown_days": campaign.cooldown_days})
+    await run.save()
+    summary.run_id = run.id
+    # The hourly and daily caps hold across chunks as in a single pass: each chunk's
+    # send times are added to the per-hour counts the next chunk is paced against.
+    already = await planned_per_hour(campaign, now)
+    for start in range(0, len(ids), CHUNK):
+        plans = await _plan_chunk(campaign, ids[start:start + CHUNK], by_customer, audience,
+                                  sampler, router, summary, now, already)
+        summary.planned += await insert_planned_asks(campaign, plans, now, run.id)
+    await SelectionRun.update({
+        SelectionRun.candidates: summary.candidates, SelectionRun.eligible: summary.eligible,
+        SelectionRun.selected: summary.selected, SelectionRun.planned: summary.planned,
+        SelectionRun.skipped: json.dumps(dict(summary.skipped) | {
+            "held_for_approval": summary.held, "deferred_escalation": summary.deferred}),
+    }).where(SelectionRun.id == run.id)
 
 
 async def _plan_chunk(campaign: Campaign, ids: list[int], by_customer: dict, audience: dict,

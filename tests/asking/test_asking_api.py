@@ -143,3 +143,25 @@ async def test_approving_a_held_ask_plans_it(client, world):
     assert (await Task.select(Task.status).where(Task.kind == "approval"))[0]["status"] == "done"
     again = await client.data(approve, {"id": ask["id"]})
     assert [e["code"] for e in again["approveHeldAsk"]["userErrors"]] == ["NOT_HELD"]
+
+
+async def test_activation_and_resume_hand_the_run_to_the_worker_at_once(client, world, redis):
+    """The first run starts within seconds of the commit, not when the sweeper next looks (its
+    grace period made activation wait 30–60 s)."""
+    from arq.jobs import Job
+
+    from models.core.outbox import OutboxMessage
+
+    created = await client.data(CREATE, {"i": campaign_input(world)})
+    campaign_id = created["createCampaign"]["campaign"]["id"]
+    for action in ("activate", "pause", "resume"):
+        payload = await client.data(f"""mutation($id: ID!) {{ {action}Campaign(id: $id) {{
+            campaign {{ status }} userErrors {{ code }} }} }}""", {"id": campaign_id})
+        assert payload[f"{action}Campaign"]["userErrors"] == []
+    runs = await OutboxMessage.select().where(OutboxMessage.job == "run_campaign")
+    assert len(runs) == 2  # activate and resume
+    assert all(r["enqueued_at"] is not None for r in runs)
+    queued = await redis.queued_jobs(queue_name=settings.SETTINGS.queue_name)
+    assert sorted(j.args[0] for j in queued if j.function == "run_outbox_message") == \
+        sorted(r["id"] for r in runs)
+    assert Job  # the arq job type the queue holds

@@ -248,3 +248,18 @@ async def test_signals_wait_to_settle_before_a_run_uses_them(world, product):
     await Signal.update({Signal.created_at: dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)},
                         force=True)
     assert (await run_campaign(campaign.id)).candidates == 1
+
+
+async def test_a_run_with_no_candidates_leaves_no_audit_row(world):
+    """A signal-triggered campaign runs every minute; only runs that considered someone are
+    worth an audit row (issue 12: one empty row per minute per campaign was noise)."""
+    campaign = await activate(await make_campaign(world))
+    empty = await run_campaign(campaign.id)
+    assert (empty.run_id, empty.candidates) == (None, 0)
+    assert await SelectionRun.count() == 0
+    await renew(world["product"], "us1")
+    summary = await run_campaign(campaign.id)
+    assert summary.candidates == 1 and summary.run_id is not None
+    assert await SelectionRun.count() == 1
+    assert (await run_campaign(campaign.id)).run_id is None  # the signal was consumed
+    assert await SelectionRun.count() == 1
