@@ -9,7 +9,7 @@ from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
 from piccolo_api.session_auth.tables import SessionsBase
 
 import settings
-from admin.access.audit import audit_hooks, no_put, read_only
+from admin.access.audit import audit_hooks, combined_hooks, no_put, read_only
 from admin.access.tokens import (
     CreateTokenForm,
     RevokeTokenForm,
@@ -18,7 +18,7 @@ from admin.access.tokens import (
 )
 from admin.asking.campaigns import asking_forms, asking_table_configs
 from admin.asking.tasks import task_forms, task_table_configs
-from admin.people.customers import customer_forms
+from admin.people.customers import customer_forms, suppression_hooks
 from admin.quotes.quotes import quote_forms, quote_table_configs
 from admin.reviews.reviews import review_forms, review_table_configs
 from models.access.audit import AuditEvent
@@ -61,7 +61,8 @@ def table_configs() -> list[TableConfig]:
                 Customer.email_status, Customer.product],
                [Customer.product, Customer.email, Customer.company, Customer.plan,
                 Customer.country, Customer.locale, Customer.email_status, Customer.is_insider,
-                Customer.is_notable, Customer.external_id]),
+                Customer.is_notable, Customer.external_id],
+               hooks=combined_hooks(suppression_hooks(), audit_hooks(Customer))),
         _table(Signal, "Customers",
                [Signal.id, Signal.customer, Signal.kind, Signal.source, Signal.event_id,
                 Signal.occurred_at, Signal.nps_score],

@@ -58,6 +58,14 @@ def audit_hooks(table: type[Table]) -> list[Hook]:
             Hook(HookType.pre_delete, on_delete)]
 
 
+def combined_hooks(*lists: list[Hook]) -> list[Hook]:
+    """Hooks of several sources, grouped by type in the order given. piccolo_api groups hooks
+    with itertools.groupby and keeps the last group of a type: a type appearing twice, apart,
+    would silently lose its first hooks."""
+    hooks = [hook for group in lists for hook in group]
+    return sorted(hooks, key=lambda hook: hook.hook_type.value)  # stable: order within a type kept
+
+
 def _refuse_writes(reason: str):
     async def refuse(piccolo_crud, request: Request):
         raise HTTPException(status_code=405, detail=reason)

@@ -37,3 +37,33 @@ def customer_forms() -> list[FormConfig]:
     return [FormConfig(name="Erase customer (on request)", pydantic_model=EraseForm,
                        endpoint=erase_endpoint, form_group="Customers",
                        description="Removes the person's data everywhere; aggregates stay, anonymised.")]
+
+
+def suppression_hooks() -> list:
+    """The console's generic edit of a customer's email status sets `suppressed_at` with it (the
+    database requires both together; editing the status alone was a raw constraint error)."""
+    import datetime as dt
+
+    from piccolo_api.crud.hooks import Hook, HookType
+
+    from admin.access.audit import column_name
+
+    def consistent(values: dict) -> dict:
+        names = {column_name(k): k for k in values}
+        if "email_status" in names and "suppressed_at" not in names:
+            ok = values[names["email_status"]] == "ok"
+            values["suppressed_at"] = None if ok else dt.datetime.now(dt.UTC)
+        return values
+
+    async def on_patch(row_id, values, request):
+        return consistent(values)
+
+    async def on_save(row, request):
+        if getattr(row, "email_status", "ok") != "ok" and getattr(row, "suppressed_at", None) is None:
+            row.suppressed_at = dt.datetime.now(dt.UTC)
+        elif getattr(row, "email_status", "ok") == "ok":
+            row.suppressed_at = None
+        return row
+
+    return [Hook(HookType.pre_patch, on_patch), Hook(HookType.pre_save, on_save)]
+

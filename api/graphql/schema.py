@@ -15,6 +15,7 @@ import settings
 from api.access.tokens import TokenMutations, TokenQueries
 from api.asking.asks import AskMutations, AskQueries
 from api.asking.campaigns import CampaignMutations, CampaignQueries
+from api.asking.suppression import SuppressionMutations
 from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
 from api.graphql import core_patch
@@ -36,7 +37,8 @@ Query = merge_types("Query", (
     QuoteQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TokenQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
-    PlatformMutations, QuoteMutations, ReviewMutations, SenderMutations, TokenMutations))
+    PlatformMutations, QuoteMutations, ReviewMutations, SenderMutations, SuppressionMutations,
+    TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
 RETRY_AFTER_SECONDS = 5

@@ -249,3 +249,24 @@ async def test_signal_recorded_over_graphql_shows_in_the_admin(http, admin, gql,
     rows = response.json()["rows"]
     assert [(r["source"], r["event_id"], r["kind"]) for r in rows] == [
         ("billing", "inv-42", "renewed")]
+
+
+def test_combined_hooks_keep_every_hook_through_piccolo_api_grouping():
+    """piccolo_api keeps only the last run of a hook type (itertools.groupby): hooks of two
+    sources must reach it grouped, or the first source's are dropped without a word."""
+    from piccolo_api.crud.endpoints import PiccoloCRUD
+    from piccolo_api.crud.hooks import Hook, HookType
+
+    from admin.access.audit import combined_hooks
+    from models.people.customers import Customer
+
+    def names(kind):
+        return lambda *a: kind
+
+    first = [Hook(HookType.pre_patch, names("mine")), Hook(HookType.pre_save, names("mine"))]
+    second = [Hook(HookType.pre_save, names("audit")), Hook(HookType.pre_patch, names("audit"))]
+    kept = PiccoloCRUD(Customer, hooks=combined_hooks(first, second))._hook_map
+    assert [h.callable() for h in kept[HookType.pre_patch]] == ["mine", "audit"]
+    assert [h.callable() for h in kept[HookType.pre_save]] == ["mine", "audit"]
+    naive = PiccoloCRUD(Customer, hooks=[*first, *second])._hook_map
+    assert [h.callable() for h in naive[HookType.pre_patch]] == ["audit"]  # why combined_hooks
