@@ -8,8 +8,9 @@ import datetime as dt
 import random
 
 from models.catalogue.known_platforms import seed_platforms
-from models.catalogue.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
+from models.catalogue.platforms import PlatformProfile, ReviewPlatform
 from models.catalogue.products import Product
+from models.catalogue.readings import record_rating_reading
 from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from models.people.senders import Sender, save_sender
@@ -103,7 +104,8 @@ async def seed_demo(customers_per_product: int = 500, seed: int = 42) -> dict:
     for spec in SENDERS:
         if not await Sender.exists().where(Sender.email == spec["email"]):
             await save_sender(SYSTEM, None, spec)
-    platforms = await ReviewPlatform.select(ReviewPlatform.id, ReviewPlatform.key)
+    platforms = await ReviewPlatform.select(ReviewPlatform.id, ReviewPlatform.key,
+                                            ReviewPlatform.rating_scale)
     totals = {"customers": 0, "signals": 0}
     for spec in PRODUCTS:
         product = Product(**spec)
@@ -116,10 +118,14 @@ async def seed_demo(customers_per_product: int = 500, seed: int = 42) -> dict:
                 target_rating=4.5, target_count=100)
             await profile.save()
             average, count = rng.uniform(3.9, 4.8), rng.randint(5, 60)
+            scale = platform["rating_scale"]  # each platform's own scale (TrustRadius: 10)
             for months_ago in range(11, -1, -1):
-                await record_rating_snapshot(profile.id, today - dt.timedelta(days=30 * months_ago),
-                                             round(min(5.0, average + rng.uniform(-0.1, 0.1)), 2),
-                                             max(0, count - months_ago * rng.randint(0, 3)))
+                reading = await record_rating_reading(
+                    SYSTEM, profile.id, today - dt.timedelta(days=30 * months_ago),
+                    round(min(5.0, average + rng.uniform(-0.1, 0.1)) * scale / 5, 2),
+                    max(0, count - months_ago * rng.randint(0, 3)))
+                if not reading.ok:
+                    raise RuntimeError(f"demo reading refused: {reading.errors}")
         customers = _customers(rng, spec["slug"], customers_per_product, today)
         result = await upsert_customers(SYSTEM, product.id, customers)
         if result.errors:

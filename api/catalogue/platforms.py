@@ -31,11 +31,18 @@ class ReviewPlatformType:
     rules_note: str
 
 
-@strawberry.type(name="RatingSnapshot")
-class RatingSnapshotType:
+@strawberry.type(name="RatingReading",
+                 description="What the platform showed for a profile on a day (one per day).")
+class RatingReadingType:
+    id: strawberry.ID
     taken_on: dt.date
-    average: float
+    average: float = strawberry.field(
+        description="Out of 5, as every rating in Plaudit (8.7 on a platform rating out of 10 is 4.35).")
     review_count: int
+
+    @strawberry.field
+    def profile_id(self) -> strawberry.ID:
+        return self.profile  # type: ignore[attr-defined]
 
 
 @strawberry.type(name="PlatformProfile", description="A product's listing on a review platform.")
@@ -60,7 +67,7 @@ class PlatformProfileType:
         return await info.context.loaders.product.load(self.product)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def latest_rating(self, info: Info) -> RatingSnapshotType | None:
+    async def latest_rating(self, info: Info) -> RatingReadingType | None:
         return await info.context.loaders.latest_snapshot.load(self.id)
 
 

@@ -18,6 +18,7 @@ from api.asking.campaigns import CampaignMutations, CampaignQueries
 from api.asking.suppression import SuppressionMutations
 from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
+from api.catalogue.readings import ReadingMutations, ReadingQueries
 from api.graphql import core_patch
 from api.graphql.document_limits import BoundedValidation, Limits
 from api.graphql.execution import FastLeafExecutionContext, SettledExecutionContext
@@ -34,11 +35,11 @@ from ops import metrics
 
 Query = merge_types("Query", (
     AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
-    QuoteQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TokenQueries))
+    QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TokenQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
-    PlatformMutations, QuoteMutations, ReviewMutations, SenderMutations, SuppressionMutations,
-    TokenMutations))
+    PlatformMutations, QuoteMutations, ReadingMutations, ReviewMutations, SenderMutations,
+    SuppressionMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
 RETRY_AFTER_SECONDS = 5

@@ -123,22 +123,6 @@ async def update_profile(actor: Actor, profile_id: int, data: dict) -> Outcome[P
     return Outcome(profile)
 
 
-async def record_rating_snapshot(
-    profile_id: int, taken_on, average: float, review_count: int
-) -> Outcome[RatingSnapshot]:
-    """One snapshot per profile and day; a later reading the same day replaces it."""
-    if not 0 <= average <= 5 or review_count < 0:
-        return Outcome.fail("INVALID_RATING", "Average is 0–5 and count is not negative.")
-    rows = await RatingSnapshot.raw(
-        "INSERT INTO rating_snapshot (profile, taken_on, average, review_count) "
-        "VALUES ({}, {}, {}, {}) ON CONFLICT (profile, taken_on) DO UPDATE "
-        "SET average = EXCLUDED.average, review_count = EXCLUDED.review_count RETURNING id",
-        profile_id, taken_on, average, review_count,
-    )
-    return Outcome(RatingSnapshot(id=rows[0]["id"], profile=profile_id, taken_on=taken_on,
-                                  average=average, review_count=review_count))
-
-
 PLATFORM_FIELDS = ("name", "website", "rating_scale", "sub_ratings", "audience_regions",
                    "vendor_may_ask", "incentives_allowed", "incentive_disclosure", "review_pool",
                    "freshness_days", "rules_note")

@@ -80,15 +80,17 @@ async def test_platform_profile_create_update_and_errors(admin, product):
 async def test_latest_rating_comes_from_the_newest_snapshot(admin, product):
     import datetime as dt
 
-    from models.catalogue.platforms import PlatformProfile, record_rating_snapshot
+    from models.catalogue.platforms import PlatformProfile
+    from models.catalogue.readings import record_rating_reading
+    from models.core.actors import SYSTEM
 
     profile = PlatformProfile(product=product.id, platform=1, profile_url="https://a.example",
                               review_url="https://a.example/w")
     await profile.save()
     today = dt.date.today()
-    await record_rating_snapshot(profile.id, today - dt.timedelta(days=40), 4.1, 10)
-    await record_rating_snapshot(profile.id, today, 4.3, 12)
-    await record_rating_snapshot(profile.id, today, 4.4, 13)  # same day: replaces
+    await record_rating_reading(SYSTEM, profile.id, today - dt.timedelta(days=40), 4.1, 10)
+    await record_rating_reading(SYSTEM, profile.id, today, 4.3, 12)
+    await record_rating_reading(SYSTEM, profile.id, today, 4.4, 13)  # same day: replaces
     data = await admin.data("{ platformProfiles { nodes { latestRating { average reviewCount } } } }")
     assert data["platformProfiles"]["nodes"] == [{"latestRating": {"average": 4.4,
                                                                    "reviewCount": 13}}]

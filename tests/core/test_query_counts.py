@@ -11,8 +11,9 @@ import pytest
 from api.graphql.schema import schema
 from models.access.tokens import create_token
 from models.asking.tables import Campaign, SelectionRun
-from models.catalogue.platforms import PlatformProfile, ReviewPlatform, record_rating_snapshot
+from models.catalogue.platforms import PlatformProfile, ReviewPlatform
 from models.catalogue.products import Product
+from models.catalogue.readings import record_rating_reading
 from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from models.people.senders import save_sender
@@ -34,6 +35,7 @@ LIST_QUERIES = {
     "selectionRuns": "selectionRuns(campaignId: 1, first: $n) { nodes { id skipped sampling } }",
     "reviews": "reviews(first: $n) { nodes { id platformKey rating lane customerId } }",
     "quotes": "quotes(first: $n) { nodes { id status productId consents { placement state } } }",
+    "ratingReadings": "ratingReadings(profileId: 1, first: $n) { nodes { id takenOn average profileId } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
@@ -44,7 +46,8 @@ FIXED_LIST_QUERIES = {
     "inAppAsks": ('inAppAsks(customerExternalId: "c1", productId: 1) { askId link }', 2),
 }
 # Token lookup + the page + one batch per distinct nested loader.
-MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3, "quotes": 3}
+MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3, "quotes": 3,
+               "ratingReadings": 3}
 
 
 def test_every_list_field_has_a_guard():
@@ -73,7 +76,10 @@ async def many_rows():
         profile = PlatformProfile(product=product.id, platform=platform_ids[p % 8],
                                   profile_url="https://x.example", review_url="https://x.example/w")
         await profile.save()
-        await record_rating_snapshot(profile.id, today, 4.2, 10)
+        await record_rating_reading(SYSTEM, profile.id, today, 4.2, 10)
+        if p == 0:  # a history of 21 readings for profile 1
+            for days in range(1, 21):
+                await record_rating_reading(SYSTEM, profile.id, today - dt.timedelta(days=days), 4.1, 9)
         await save_sender(SYSTEM, None, {"name": f"Sender {p}", "email": f"s{p}@acme.example"})
         await create_token(SYSTEM, f"token {p}", ["customers:read"])
         campaign = Campaign(product=product.id, name=f"Campaign {p}", trigger_signal="renewed",

@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from models.catalogue.platforms import PlatformProfile, record_rating_snapshot
+from models.catalogue.platforms import PlatformProfile
+from models.catalogue.readings import record_rating_reading
 from models.core.actors import SYSTEM, admin_actor
 from models.quotes.tables import Quote
 from models.reviews.intake import import_reviews
@@ -43,7 +44,7 @@ async def rated(world):
         PlatformProfile.id, PlatformProfile.platform.key.as_alias("key"))}
     by_key = {p["key"]: pid for pid, p in profiles.items()}
     today = dt.date.today()
-    await record_rating_snapshot(by_key["capterra"], today - dt.timedelta(days=30), 4.6, 200)
-    await record_rating_snapshot(by_key["capterra"], today, 4.7, 212)
-    await record_rating_snapshot(by_key["g2"], today, 4.5, 40)
+    await record_rating_reading(SYSTEM, by_key["capterra"], today - dt.timedelta(days=30), 4.6, 200)
+    await record_rating_reading(SYSTEM, by_key["capterra"], today, 4.7, 212)
+    await record_rating_reading(SYSTEM, by_key["g2"], today, 4.5, 40)
     return by_key

@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 
 from models.access.tokens import revoke_token
-from models.catalogue.platforms import record_rating_snapshot
+from models.catalogue.readings import record_rating_reading
+from models.core.actors import SYSTEM
 from models.quotes.consent import decide_consent, revoke_consent
 from models.quotes.quotes import approve_quote, edit_quote
 from models.quotes.tables import Quote
@@ -169,12 +170,11 @@ async def test_any_change_invalidates_the_cache(app, http, site_token, world, ca
     elif change == "rating":
         import datetime as dt
 
-        await record_rating_snapshot(rated["capterra"], dt.date.today(), 4.8, 230)
+        await record_rating_reading(SYSTEM, rated["capterra"], dt.date.today(), 4.8, 230)
     elif change == "quote":
         await Quote.update({Quote.attribution_company: "Globex Corp"}).where(Quote.id == candidate.id)
     else:
         from models.access.tokens import ApiToken
-        from models.core.actors import SYSTEM
 
         token_id = (await ApiToken.select(ApiToken.id).where(ApiToken.product == world["product"].id))[0]
         await revoke_token(SYSTEM, token_id["id"])
