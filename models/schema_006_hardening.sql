@@ -34,3 +34,7 @@ ALTER TABLE review_platform ADD CONSTRAINT review_platform_website_http
 ALTER TABLE platform_profile ADD CONSTRAINT platform_profile_urls_http
     CHECK (profile_url ~* '^https?://[^[:space:][:cntrl:]]+$'
            AND review_url ~* '^https?://[^[:space:][:cntrl:]]+$') NOT VALID;
+
+-- Tasks done through the API say how they went; a call or DM ask's outcome moves its ask.
+ALTER TABLE task ADD COLUMN outcome varchar(20) NOT NULL DEFAULT ''
+    CHECK (outcome IN ('', 'done', 'asked', 'declined', 'not_reached'));

@@ -16,6 +16,7 @@ from api.access.tokens import TokenMutations, TokenQueries
 from api.asking.asks import AskMutations, AskQueries
 from api.asking.campaigns import CampaignMutations, CampaignQueries
 from api.asking.suppression import SuppressionMutations
+from api.asking.tasks import TaskMutations, TaskQueries
 from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
 from api.catalogue.readings import ReadingMutations, ReadingQueries
@@ -35,11 +36,12 @@ from ops import metrics
 
 Query = merge_types("Query", (
     AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
-    QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TokenQueries))
+    QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TaskQueries,
+    TokenQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
     PlatformMutations, QuoteMutations, ReadingMutations, ReviewMutations, SenderMutations,
-    SuppressionMutations, TokenMutations))
+    SuppressionMutations, TaskMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
 RETRY_AFTER_SECONDS = 5

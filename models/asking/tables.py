@@ -142,3 +142,4 @@ class Task(Table, tablename="task"):
     due_at = Timestamptz(null=True, default=None)
     done_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    outcome = Varchar(length=20, default="", help_text="done, asked, declined or not_reached")

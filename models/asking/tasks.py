@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from models.asking.tables import Task
+import datetime as dt
+from dataclasses import dataclass
+
+from models.access.audit import record_audit
+from models.asking.tables import Ask, Task
+from models.core.actors import Actor
+from models.core.pagination import Page, Row, check_page_size
+from models.core.results import Outcome
 
 
 async def set_task_state(actor, task_id: int, *, done: bool | None = None,
@@ -28,4 +35,98 @@ async def set_task_state(actor, task_id: int, *, done: bool | None = None,
         if changes:
             await task.save()
             await record_audit(actor, "task.update", "task", task.id, changes)
+    return Outcome(task)
+
+
+ASK_TASKS = ("call_ask", "social_ask")
+# A call or DM ask's task outcome -> the ask's new status (from planned).
+ASK_OUTCOMES = {"asked": "sent", "declined": "cancelled", "not_reached": "expired"}
+OUTCOMES = ("done", *ASK_OUTCOMES)
+
+
+@dataclass
+class TaskFilter:
+    kinds: list[str] | None = None
+    status: str | None = None
+    assignee: str | None = None
+    product_id: int | None = None
+
+
+TASKS_SQL = """
+SELECT t.id, t.kind, t.title, t.body, t.link, t.status, t.outcome, t.assignee, t.customer,
+       t.review, t.ask, t.due_at, t.done_at, t.created_at,
+       coalesce(c.product, pp.product) AS product
+FROM task t LEFT JOIN customer c ON c.id = t.customer LEFT JOIN review r ON r.id = t.review
+LEFT JOIN platform_profile pp ON pp.id = r.profile
+"""
+
+
+async def list_tasks(actor: Actor, flt: TaskFilter, first: int | None, after_id: int | None) -> Page:
+    size = check_page_size(first)
+    where, args = ["TRUE"], []
+    for product in (actor.product_id, flt.product_id):
+        if product is not None:
+            where.append("coalesce(c.product, pp.product) = {}")
+            args.append(product)
+    if flt.kinds:
+        where.append("t.kind = ANY({}::varchar[])")
+        args.append(list(flt.kinds))
+    if flt.status is not None:
+        where.append("t.status = {}")
+        args.append(flt.status)
+    if flt.assignee is not None:
+        where.append("t.assignee = {}")
+        args.append(flt.assignee)
+    if after_id is not None:
+        where.append("t.id > {}")
+        args.append(after_id)
+    rows = await Task.raw(f"{TASKS_SQL} WHERE {' AND '.join(where)} ORDER BY t.id LIMIT {{}}",
+                          *args, size + 1)
+    return Page(rows=[Row(r) for r in rows[:size]], has_next=len(rows) > size,
+                has_previous=after_id is not None)
+
+
+async def _locked(actor: Actor, task_id: int) -> Row | None:
+    rows = await Task.raw(f"{TASKS_SQL} WHERE t.id = {{}} FOR UPDATE OF t", task_id)
+    if not rows or not actor.may_touch_product(rows[0]["product"]):
+        return None
+    return Row(rows[0])
+
+
+async def assign_task(actor: Actor, task_id: int, assignee: str) -> Outcome[Row]:
+    name = (assignee or "").strip()
+    if len(name) > 150:
+        return Outcome.fail("TOO_LONG", "An assignee is at most 150 characters.", "assignee")
+    async with Task._meta.db.transaction():
+        task = await _locked(actor, task_id)
+        if task is None:
+            return Outcome.fail("NOT_FOUND", "No such task.", "id")
+        if task.assignee != name:
+            await Task.update({Task.assignee: name}).where(Task.id == task_id)
+            await record_audit(actor, "task.assign", "task", task_id, {"assignee": name})
+            task.assignee = name
+    return Outcome(task)
+
+
+async def complete_task(actor: Actor, task_id: int, outcome: str) -> Outcome[Row]:
+    """Done, with how it went. A call or DM ask's task says whether the customer was asked —
+    then the ask counts as sent in the funnel — declined, or could not be reached."""
+    async with Task._meta.db.transaction():
+        task = await _locked(actor, task_id)
+        if task is None:
+            return Outcome.fail("NOT_FOUND", "No such task.", "id")
+        if task.status == "done":
+            return Outcome.fail("ALREADY_DONE", "This task is already done.", "id")
+        allowed = tuple(ASK_OUTCOMES) if task.kind in ASK_TASKS else ("done",)
+        if outcome not in allowed:
+            return Outcome.fail("INVALID_OUTCOME", f"A {task.kind} task ends as one of: "
+                                f"{', '.join(allowed)}.", "outcome")
+        now = dt.datetime.now(dt.UTC)
+        await Task.update({Task.status: "done", Task.done_at: now, Task.outcome: outcome}).where(
+            Task.id == task_id)
+        if task.kind in ASK_TASKS and task.ask is not None:
+            await Ask.update({Ask.status: ASK_OUTCOMES[outcome], Ask.updated_at: now}).where(
+                (Ask.id == task.ask) & (Ask.status == "planned"))
+        await record_audit(actor, "task.complete", "task", task_id, {"outcome": outcome})
+        task.status, task.done_at, task.outcome = "done", now, outcome
     return Outcome(task)

@@ -20,6 +20,8 @@ SCOPES: dict[str, str] = {
     "campaigns:read": "Read campaigns, their lint, previews, selection audits and funnels",
     "campaigns:write": "Create, edit, activate, pause and finish campaigns",
     "asks:read": "Read asks, e.g. in-app asks for a customer (safe for a frontend)",
+    "tasks:read": "Read tasks (calls, social DMs, thank-yous, outreach, replies, approvals)",
+    "tasks:write": "Assign and complete tasks",
     "reviews:read": "Read reviews",
     "reviews:write": "Import reviews",
     "quotes:read": "Read quotes, their curation trail and consent",

@@ -10,7 +10,7 @@ import pytest
 
 from api.graphql.schema import schema
 from models.access.tokens import create_token
-from models.asking.tables import Campaign, SelectionRun
+from models.asking.tables import Campaign, SelectionRun, Task
 from models.catalogue.platforms import PlatformProfile, ReviewPlatform
 from models.catalogue.products import Product
 from models.catalogue.readings import record_rating_reading
@@ -36,6 +36,7 @@ LIST_QUERIES = {
     "reviews": "reviews(first: $n) { nodes { id platformKey rating lane customerId } }",
     "quotes": "quotes(first: $n) { nodes { id status productId consents { placement state } } }",
     "ratingReadings": "ratingReadings(profileId: 1, first: $n) { nodes { id takenOn average profileId } }",
+    "tasks": "tasks(first: $n) { nodes { id kind status outcome productId customerId askId } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
@@ -88,6 +89,7 @@ async def many_rows():
         await SelectionRun.insert(SelectionRun(campaign=1, trigger="signal:renewed"))
         await Review.insert(Review(profile=profile.id, external_id=f"r{p}", rating=4.0,
                                    original_rating=4.0, original_scale=5, reviewed_on=today))
+        await Task.insert(Task(kind="outreach", title=f"Reach out {p}"))
         quote = Quote(product=product.id, source="praise", text=f"Great product number {p}.")
         await quote.save()
         await QuoteConsent.insert(QuoteConsent(quote=quote.id, placement="home_page"),

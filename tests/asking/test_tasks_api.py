@@ -1,0 +1,77 @@
+"""Tasks over GraphQL (issue 12): a call or DM campaign's asks become tasks a partner's tool can
+list, assign and complete; an ASKED outcome makes the ask count as sent in the funnel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models.asking.selection import run_campaign
+from models.asking.tables import Ask, Task
+from models.core.actors import SYSTEM
+from models.people.signals import record_signals
+from tests.asking.fixtures import activate, make_campaign
+
+TASKS = """query($f: TaskFilter) { tasks(first: 50, filter: $f) {
+  nodes { id kind status outcome assignee productId customerId askId body link } } }"""
+COMPLETE = """mutation($id: ID!, $o: TaskOutcome!) { completeTask(id: $id, outcome: $o) {
+  task { status outcome doneAt } userErrors { code field } } }"""
+ASSIGN = """mutation($id: ID!, $a: String!) { assignTask(id: $id, assignee: $a) {
+  task { assignee } userErrors { code } } }"""
+
+
+async def call_asks(world, *externals):
+    campaign = await activate(await make_campaign(world, channel="call"))
+    await record_signals(SYSTEM, world["product"].id, [
+        {"source": "billing", "event_id": f"c-{ext}", "customer_external_id": ext, "kind": "renewed",
+         "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)} for ext in externals])
+    await run_campaign(campaign.id)
+    return campaign
+
+
+async def test_a_call_task_is_listed_assigned_and_completed(gql, make_token, world):
+    campaign = await call_asks(world, "us1", "fr1")
+    client = gql.as_token(await make_token("tasks:read", "tasks:write", "campaigns:read",
+                                           product_id=world["product"].id))
+    listed = (await client.data(TASKS, {"f": {"kinds": ["CALL_ASK"], "status": "OPEN"}}))["tasks"]["nodes"]
+    assert len(listed) == 2
+    assert {t["productId"] for t in listed} == {str(world["product"].id)}
+    assert all(t["askId"] and t["link"].startswith("https://") and t["body"] for t in listed)
+    first, second = listed
+    assigned = await client.data(ASSIGN, {"id": first["id"], "a": "Marie"})
+    assert assigned["assignTask"] == {"task": {"assignee": "Marie"}, "userErrors": []}
+    assert [t["id"] for t in (await client.data(TASKS, {"f": {"assignee": "Marie"}}))["tasks"]["nodes"]] == [
+        first["id"]]
+
+    wrong = await client.data(COMPLETE, {"id": first["id"], "o": "DONE"})
+    assert wrong["completeTask"]["userErrors"] == [{"code": "INVALID_OUTCOME", "field": ["outcome"]}]
+    done = (await client.data(COMPLETE, {"id": first["id"], "o": "ASKED"}))["completeTask"]
+    assert done["task"]["status"] == "DONE" and done["task"]["outcome"] == "ASKED"
+    assert (await Ask.select(Ask.status).where(Ask.id == int(first["askId"])).first())["status"] == "sent"
+    declined = (await client.data(COMPLETE, {"id": second["id"], "o": "DECLINED"}))["completeTask"]
+    assert declined["userErrors"] == []
+    assert (await Ask.select(Ask.status).where(Ask.id == int(second["askId"])).first())["status"] == \
+        "cancelled"
+    again = await client.data(COMPLETE, {"id": first["id"], "o": "ASKED"})
+    assert again["completeTask"]["userErrors"] == [{"code": "ALREADY_DONE", "field": ["id"]}]
+
+    funnel = await client.data("{ campaignFunnel(groupBy: CAMPAIGN) { key selected sent } }")
+    # The asked call counts as sent (before, call and DM asks stayed "planned" for ever).
+    assert funnel["campaignFunnel"] == [{"key": f"{campaign.name} (#{campaign.id})", "selected": 2,
+                                         "sent": 1}]
+
+
+async def test_other_tasks_end_as_done_and_other_products_are_out_of_reach(gql, make_token, world,
+                                                                           other_product):
+    await call_asks(world, "us1")
+    thank_you = Task(kind="thank_you", title="Thank Ana", customer=(await Ask.select(
+        Ask.customer).first())["customer"])
+    await thank_you.save()
+    outsider = gql.as_token(await make_token("tasks:read", "tasks:write", product_id=other_product.id))
+    assert (await outsider.data(TASKS))["tasks"]["nodes"] == []
+    refused = await outsider.data(COMPLETE, {"id": str(thank_you.id), "o": "DONE"})
+    assert refused["completeTask"]["userErrors"] == [{"code": "NOT_FOUND", "field": ["id"]}]
+    owner = gql.as_token(await make_token("tasks:write"))
+    assert (await owner.data(COMPLETE, {"id": str(thank_you.id), "o": "ASKED"}))["completeTask"][
+        "userErrors"] == [{"code": "INVALID_OUTCOME", "field": ["outcome"]}]
+    done = await owner.data(COMPLETE, {"id": str(thank_you.id), "o": "DONE"})
+    assert done["completeTask"]["task"]["outcome"] == "DONE"
