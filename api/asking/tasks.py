@@ -89,7 +89,8 @@ class TaskFilter:
 
 
 AssignTaskError = user_error_type("AssignTask", ["NOT_FOUND", "TOO_LONG"])
-CompleteTaskError = user_error_type("CompleteTask", ["NOT_FOUND", "ALREADY_DONE", "INVALID_OUTCOME"])
+CompleteTaskError = user_error_type("CompleteTask", ["NOT_FOUND", "ALREADY_DONE", "INVALID_OUTCOME",
+                                                   "APPROVE_INSTEAD"])
 
 
 @strawberry.type

@@ -15,11 +15,6 @@ from models.core.results import Outcome
 async def set_task_state(actor, task_id: int, *, done: bool | None = None,
                          assignee: str | None = None):
     """Mark a task done or undo it, and/or (re)assign it; every change is audited."""
-    import datetime as dt
-
-    from models.access.audit import record_audit
-    from models.core.results import Outcome
-
     async with Task._meta.db.transaction():
         task = await Task.objects().get(Task.id == task_id).lock_rows("NO KEY UPDATE")
         if task is None:
@@ -117,6 +112,10 @@ async def complete_task(actor: Actor, task_id: int, outcome: str) -> Outcome[Row
             return Outcome.fail("NOT_FOUND", "No such task.", "id")
         if task.status == "done":
             return Outcome.fail("ALREADY_DONE", "This task is already done.", "id")
+        if task.kind == "approval":
+            # Done only by approving the held ask, or its ask would stay held with no task.
+            return Outcome.fail("APPROVE_INSTEAD", "An approval task is done by approving its "
+                                "ask (approveHeldAsk).", "id")
         allowed = tuple(ASK_OUTCOMES) if task.kind in ASK_TASKS else ("done",)
         if outcome not in allowed:
             return Outcome.fail("INVALID_OUTCOME", f"A {task.kind} task ends as one of: "

@@ -75,3 +75,12 @@ async def test_other_tasks_end_as_done_and_other_products_are_out_of_reach(gql, 
         "userErrors"] == [{"code": "INVALID_OUTCOME", "field": ["outcome"]}]
     done = await owner.data(COMPLETE, {"id": str(thank_you.id), "o": "DONE"})
     assert done["completeTask"]["task"]["outcome"] == "DONE"
+
+
+async def test_an_approval_task_is_done_by_approving_its_ask(gql, make_token, world):
+    approval = Task(kind="approval", title="Approve ask")
+    await approval.save()
+    client = gql.as_token(await make_token("tasks:write"))
+    refused = await client.data(COMPLETE, {"id": str(approval.id), "o": "DONE"})
+    assert refused["completeTask"]["userErrors"] == [{"code": "APPROVE_INSTEAD", "field": ["id"]}]
+    assert (await Task.select(Task.status).where(Task.id == approval.id).first())["status"] == "open"
