@@ -8,14 +8,17 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import Connection, decode_id, paginate
+from api.graphql.relay import Connection, decode_id, global_id, paginate
 from models.access import tokens as domain
+from models.core.pagination import PageRequest
 
 
+@node_kind("admin", lambda actor, ids: _rows(domain.list_tokens(actor, PageRequest.only(ids))))
 @strawberry.type(name="ApiToken")
-class ApiTokenType:
-    id: strawberry.ID
+class ApiTokenType(Node):
     name: str
     prefix: str
     scopes: list[str]
@@ -27,7 +30,7 @@ class ApiTokenType:
 
     @strawberry.field
     def product_id(self) -> strawberry.ID | None:
-        return self.product  # type: ignore[attr-defined]
+        return global_id("Product", self.product)  # type: ignore[attr-defined,return-value]
 
 
 CreateApiTokenError = user_error_type("CreateApiToken", [
@@ -54,11 +57,12 @@ class RevokeApiTokenPayload:
 @strawberry.type
 class TokenQueries:
     @strawberry.field(permission_classes=[needs("admin")])
-    async def api_tokens(self, info: Info, first: int | None = 20,
-                         after: str | None = None) -> Connection[ApiTokenType]:
+    async def api_tokens(self, info: Info, first: int | None = None,
+                         after: str | None = None, last: int | None = None,
+                         before: str | None = None) -> Connection[ApiTokenType]:
         actor = info.context.actor
-        page = await paginate(lambda size, after_id: domain.list_tokens(actor, size, after_id),
-                              first, after)
+        page = await paginate(lambda page: domain.list_tokens(actor, page),
+                              first, after, last, before)
         return Connection.from_page(page)
 
 
@@ -69,7 +73,7 @@ class TokenMutations:
                                product_id: strawberry.ID | None = None,
                                expires_at: dt.datetime | None = None) -> CreateApiTokenPayload:
         outcome = await domain.create_token(info.context.actor, name, scopes,
-                                            decode_id(product_id, "productId"), expires_at)
+                                            decode_id(product_id, "productId", "Product"), expires_at)
         issued = outcome.value
         return CreateApiTokenPayload(
             token=issued.token if issued else None, secret=issued.secret if issued else None,
@@ -78,6 +82,6 @@ class TokenMutations:
 
     @strawberry.mutation(permission_classes=[needs("admin")])
     async def revoke_api_token(self, info: Info, id: strawberry.ID) -> RevokeApiTokenPayload:
-        outcome = await domain.revoke_token(info.context.actor, decode_id(id))
+        outcome = await domain.revoke_token(info.context.actor, decode_id(id, "id", "ApiToken"))
         return RevokeApiTokenPayload(token=outcome.value,
                                      user_errors=map_errors(RevokeApiTokenError, outcome.errors))

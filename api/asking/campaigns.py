@@ -10,16 +10,20 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import Connection, decode_id, paginate
+from api.graphql.relay import Connection, decode_id, global_id, paginate
 from models.asking import campaigns as domain
 from models.asking.funnel import funnel
 from models.asking.previews import preview_campaign, request_test_send
+from models.core.pagination import PageRequest
 
 
+@node_kind("campaigns:read",
+           lambda actor, ids: _rows(domain.list_campaigns(actor, None, PageRequest.only(ids))))
 @strawberry.type(name="Campaign")
-class CampaignType:
-    id: strawberry.ID
+class CampaignType(Node):
     name: str
     status: str
     trigger_kind: str
@@ -38,11 +42,11 @@ class CampaignType:
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
-        return self.product  # type: ignore[attr-defined]
+        return global_id("Product", self.product)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def sender_id(self) -> strawberry.ID | None:
-        return self.sender  # type: ignore[attr-defined]
+        return global_id("Sender", self.sender)  # type: ignore[attr-defined,return-value]
 
 
 @strawberry.type(name="LintFinding")
@@ -65,9 +69,10 @@ class CampaignPreviewType:
     findings: list[LintFindingType]
 
 
+@node_kind("campaigns:read",
+           lambda actor, ids: _rows(domain.list_selection_runs(actor, None, PageRequest.only(ids))))
 @strawberry.type(name="SelectionRun", description="The audit of one selection run.")
-class SelectionRunType:
-    id: strawberry.ID
+class SelectionRunType(Node):
     started_at: dt.datetime
     trigger: str
     candidates: int
@@ -171,8 +176,8 @@ def _fields(data: CampaignInput) -> dict:
     fields = {k: getattr(data, k) for k in (
         "name", "trigger_kind", "trigger_signal", "audience", "sampling", "channel", "templates",
         "routing", "pacing", "follow_up", "cooldown_days", "incentive")}
-    fields["product"] = decode_id(data.product_id, "productId")
-    fields["sender"] = decode_id(data.sender_id, "senderId")
+    fields["product"] = decode_id(data.product_id, "productId", "Product")
+    fields["sender"] = decode_id(data.sender_id, "senderId", "Sender")
     return fields
 
 
@@ -182,7 +187,7 @@ def _findings(per_locale: dict[str, list]) -> list[LintFindingType]:
 
 
 async def _transition(info: Info, id: strawberry.ID, action: str) -> CampaignTransitionPayload:
-    outcome = await domain.transition(info.context.actor, decode_id(id), action)
+    outcome = await domain.transition(info.context.actor, decode_id(id, "id", "Campaign"), action)
     if outcome.ok and info.context.queue is not None:
         # The run queued by activate/resume, at once: hand_over(None) is the sweeper's resend,
         # which only takes messages past their grace period (a 30–60 s wait).
@@ -194,24 +199,25 @@ async def _transition(info: Info, id: strawberry.ID, action: str) -> CampaignTra
 @strawberry.type
 class CampaignQueries:
     @strawberry.field(permission_classes=[needs("campaigns:read")])
-    async def campaigns(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def campaigns(self, info: Info, first: int | None = None, after: str | None = None,
+                        last: int | None = None, before: str | None = None,
                         status: str | None = None) -> Connection[CampaignType]:
-        page = await paginate(lambda n, a: domain.list_campaigns(info.context.actor, status, n, a),
-                              first, after)
+        page = await paginate(lambda page: domain.list_campaigns(info.context.actor, status, page),
+                              first, after, last, before)
         return Connection.from_page(page)
 
     @strawberry.field(permission_classes=[needs("campaigns:read")],
                       description="Message-rule findings per locale (errors block activation).")
     async def campaign_lint(self, info: Info, id: strawberry.ID) -> list[LintFindingType]:
-        campaign = await domain.get_campaign(info.context.actor, decode_id(id))
+        campaign = await domain.get_campaign(info.context.actor, decode_id(id, "id", "Campaign"))
         return _findings(await domain.lint_campaign(campaign)) if campaign else []
 
     @strawberry.field(permission_classes=[needs("campaigns:read")])
     async def campaign_preview(self, info: Info, id: strawberry.ID,
                                customer_id: strawberry.ID | None = None,
                                locale: str | None = None) -> PreviewCampaignPayload:
-        outcome = await preview_campaign(info.context.actor, decode_id(id),
-                                         decode_id(customer_id, "customerId"), locale)
+        outcome = await preview_campaign(info.context.actor, decode_id(id, "id", "Campaign"),
+                                         decode_id(customer_id, "customerId", "Customer"), locale)
         preview = outcome.value
         return PreviewCampaignPayload(
             preview=CampaignPreviewType(
@@ -222,11 +228,12 @@ class CampaignQueries:
             user_errors=map_errors(PreviewCampaignError, outcome.errors))
 
     @strawberry.field(permission_classes=[needs("campaigns:read")])
-    async def selection_runs(self, info: Info, campaign_id: strawberry.ID, first: int | None = 20,
-                             after: str | None = None) -> Connection[SelectionRunType]:
-        cid = decode_id(campaign_id, "campaignId")
-        page = await paginate(lambda n, a: domain.list_selection_runs(info.context.actor, cid, n, a),
-                              first, after)
+    async def selection_runs(self, info: Info, campaign_id: strawberry.ID, first: int | None = None,
+                             after: str | None = None, last: int | None = None,
+                             before: str | None = None) -> Connection[SelectionRunType]:
+        cid = decode_id(campaign_id, "campaignId", "Campaign")
+        page = await paginate(lambda page: domain.list_selection_runs(info.context.actor, cid, page),
+                              first, after, last, before)
         return Connection.from_page(page)
 
     @strawberry.field(permission_classes=[needs("campaigns:read")],
@@ -234,7 +241,7 @@ class CampaignQueries:
     async def campaign_funnel(self, info: Info, group_by: FunnelGrouping,
                               campaign_id: strawberry.ID | None = None) -> list[FunnelRowType]:
         rows = await funnel(group_by.value, product_id=info.context.actor.product_id,
-                            campaign_id=decode_id(campaign_id, "campaignId"))
+                            campaign_id=decode_id(campaign_id, "campaignId", "Campaign"))
         return [FunnelRowType(**vars(r)) for r in rows]
 
 
@@ -249,7 +256,8 @@ class CampaignMutations:
     @strawberry.mutation(permission_classes=[needs("campaigns:write")])
     async def update_campaign(self, info: Info, id: strawberry.ID,
                               input: CampaignInput) -> SaveCampaignPayload:
-        outcome = await domain.save_campaign(info.context.actor, decode_id(id), _fields(input))
+        campaign_id = decode_id(id, "id", "Campaign")
+        outcome = await domain.save_campaign(info.context.actor, campaign_id, _fields(input))
         return SaveCampaignPayload(campaign=outcome.value,
                                    user_errors=map_errors(SaveCampaignError, outcome.errors))
 
@@ -269,7 +277,7 @@ class CampaignMutations:
                          description="Send the message to the campaign's own sender, marked [Test].")
     async def test_send_campaign(self, info: Info, id: strawberry.ID,
                                  locale: str | None = None) -> TestSendCampaignPayload:
-        outcome = await request_test_send(info.context.actor, decode_id(id), locale)
+        outcome = await request_test_send(info.context.actor, decode_id(id, "id", "Campaign"), locale)
         if outcome.ok and info.context.queue is not None:
             await info.context.queue.hand_over([outcome.value])
         return TestSendCampaignPayload(queued=outcome.ok,

@@ -9,7 +9,7 @@ from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
 from api.graphql.permissions import needs
-from api.graphql.relay import decode_id
+from api.graphql.relay import decode_id, global_id
 from models.asking import suppression as domain
 
 
@@ -45,7 +45,7 @@ class LiftSuppressionPayload(SuppressionPayload):
 
 def _fields(outcome) -> dict:
     done = outcome.value
-    return {"customer_ids": [strawberry.ID(str(i)) for i in done.customer_ids] if done else [],
+    return {"customer_ids": [global_id("Customer", i) for i in done.customer_ids] if done else [],
             "asks_closed": done.asks_closed if done else 0}
 
 
@@ -57,7 +57,7 @@ class SuppressionMutations:
     async def suppress_address(self, info: Info, email: str, reason: SuppressionReason,
                                product_id: strawberry.ID | None = None) -> SuppressAddressPayload:
         outcome = await domain.suppress_address(info.context.actor, email, reason.value,
-                                                decode_id(product_id, "productId"))
+                                                decode_id(product_id, "productId", "Product"))
         return SuppressAddressPayload(**_fields(outcome),
                                       user_errors=map_errors(SuppressAddressError, outcome.errors))
 
@@ -67,6 +67,6 @@ class SuppressionMutations:
     async def lift_suppression(self, info: Info, email: str,
                                product_id: strawberry.ID | None = None) -> LiftSuppressionPayload:
         outcome = await domain.lift_suppression(info.context.actor, email,
-                                                decode_id(product_id, "productId"))
+                                                decode_id(product_id, "productId", "Product"))
         return LiftSuppressionPayload(**_fields(outcome),
                                       user_errors=map_errors(LiftSuppressionError, outcome.errors))

@@ -10,9 +10,12 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import ArgumentError, Connection, decode_id, paginate, search_text
+from api.graphql.relay import ArgumentError, Connection, decode_id, global_id, paginate, search_text
 from models.asking import tasks as domain
+from models.core.pagination import PageRequest
 
 
 @strawberry.enum
@@ -40,9 +43,10 @@ class TaskOutcome(Enum):
     NOT_REACHED = "not_reached"
 
 
+@node_kind("tasks:read",
+           lambda actor, ids: _rows(domain.list_tasks(actor, domain.TaskFilter(), PageRequest.only(ids))))
 @strawberry.type(name="Task", description="Work for a person, with its script or context.")
-class TaskType:
-    id: strawberry.ID
+class TaskType(Node):
     title: str
     body: str = strawberry.field(description="The script (call, DM) or the context.")
     link: str
@@ -65,19 +69,19 @@ class TaskType:
 
     @strawberry.field
     def product_id(self) -> strawberry.ID | None:
-        return self.product  # type: ignore[attr-defined]
+        return global_id("Product", self.product)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def customer_id(self) -> strawberry.ID | None:
-        return self.customer  # type: ignore[attr-defined]
+        return global_id("Customer", self.customer)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def review_id(self) -> strawberry.ID | None:
-        return self.review  # type: ignore[attr-defined]
+        return global_id("Review", self.review)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def ask_id(self) -> strawberry.ID | None:
-        return self.ask  # type: ignore[attr-defined]
+        return global_id("Ask", self.ask)  # type: ignore[attr-defined,return-value]
 
 
 @strawberry.input
@@ -108,7 +112,8 @@ class CompleteTaskPayload:
 @strawberry.type
 class TaskQueries:
     @strawberry.field(permission_classes=[needs("tasks:read")])
-    async def tasks(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def tasks(self, info: Info, first: int | None = None, after: str | None = None,
+                    last: int | None = None, before: str | None = None,
                     filter: TaskFilter | None = None) -> Connection[TaskType]:
         flt = filter or TaskFilter()
         if flt.kinds is not None and len(flt.kinds) > len(TaskKind):
@@ -117,9 +122,10 @@ class TaskQueries:
             kinds=[k.value for k in flt.kinds] if flt.kinds else None,
             status=flt.status.value if flt.status else None,
             assignee=search_text(flt.assignee, "filter.assignee"),
-            product_id=decode_id(flt.product_id, "productId"))
+            product_id=decode_id(flt.product_id, "productId", "Product"))
         actor = info.context.actor
-        page = await paginate(lambda n, a: domain.list_tasks(actor, domain_filter, n, a), first, after)
+        page = await paginate(lambda page: domain.list_tasks(actor, domain_filter, page),
+                              first, after, last, before)
         return Connection.from_page(page)
 
 
@@ -127,7 +133,7 @@ class TaskQueries:
 class TaskMutations:
     @strawberry.mutation(permission_classes=[needs("tasks:write")])
     async def assign_task(self, info: Info, id: strawberry.ID, assignee: str) -> AssignTaskPayload:
-        outcome = await domain.assign_task(info.context.actor, decode_id(id), assignee)
+        outcome = await domain.assign_task(info.context.actor, decode_id(id, "id", "Task"), assignee)
         return AssignTaskPayload(task=outcome.value,
                                  user_errors=map_errors(AssignTaskError, outcome.errors))
 
@@ -136,6 +142,6 @@ class TaskMutations:
                                      "ask count as sent.")
     async def complete_task(self, info: Info, id: strawberry.ID,
                             outcome: TaskOutcome) -> CompleteTaskPayload:
-        result = await domain.complete_task(info.context.actor, decode_id(id), outcome.value)
+        result = await domain.complete_task(info.context.actor, decode_id(id, "id", "Task"), outcome.value)
         return CompleteTaskPayload(task=result.value,
                                    user_errors=map_errors(CompleteTaskError, result.errors))

@@ -9,14 +9,18 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import Public, needs
-from api.graphql.relay import Connection, decode_id, paginate
+from api.graphql.relay import Connection, decode_id, global_id, paginate
 from models.catalogue import platforms as domain
+from models.catalogue.readings import ReadingFilter, list_readings
+from models.core.pagination import PageRequest
 
 
+@node_kind(None, lambda actor, ids: _rows(domain.list_platforms(None, None, PageRequest.only(ids))))
 @strawberry.type(name="ReviewPlatform", description="A review site and the rules Plaudit follows there.")
-class ReviewPlatformType:
-    id: strawberry.ID
+class ReviewPlatformType(Node):
     key: str
     name: str
     website: str
@@ -31,10 +35,11 @@ class ReviewPlatformType:
     rules_note: str
 
 
+@node_kind("products:read",
+           lambda actor, ids: _rows(list_readings(actor, None, ReadingFilter(), PageRequest.only(ids))))
 @strawberry.type(name="RatingReading",
                  description="What the platform showed for a profile on a day (one per day).")
-class RatingReadingType:
-    id: strawberry.ID
+class RatingReadingType(Node):
     taken_on: dt.date
     average: float = strawberry.field(
         description="Out of 5, as every rating in Plaudit (8.7 on a platform rating out of 10 is 4.35).")
@@ -42,12 +47,13 @@ class RatingReadingType:
 
     @strawberry.field
     def profile_id(self) -> strawberry.ID:
-        return self.profile  # type: ignore[attr-defined]
+        return global_id("PlatformProfile", self.profile)  # type: ignore[attr-defined,return-value]
 
 
+@node_kind("products:read",
+           lambda actor, ids: _rows(domain.list_profiles(actor, None, None, PageRequest.only(ids))))
 @strawberry.type(name="PlatformProfile", description="A product's listing on a review platform.")
-class PlatformProfileType:
-    id: strawberry.ID
+class PlatformProfileType(Node):
     profile_url: str
     review_url: str
     target_rating: float | None
@@ -55,7 +61,7 @@ class PlatformProfileType:
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
-        return self.product  # type: ignore[attr-defined]
+        return global_id("Product", self.product)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     async def platform(self, info: Info) -> ReviewPlatformType:
@@ -139,22 +145,25 @@ def _profile_fields(data: PlatformProfileInput) -> dict:
 class PlatformQueries:
     @strawberry.field(permission_classes=[Public],
                       description="The review-platform catalogue; public information.")
-    async def review_platforms(self, first: int | None = 20, after: str | None = None,
+    async def review_platforms(self, first: int | None = None, after: str | None = None,
+                               last: int | None = None, before: str | None = None,
                                key: str | None = None,
                                vendor_may_ask: bool | None = None) -> Connection[ReviewPlatformType]:
-        page = await paginate(lambda n, a: domain.list_platforms(key, vendor_may_ask, n, a),
-                              first, after)
+        page = await paginate(lambda page: domain.list_platforms(key, vendor_may_ask, page),
+                              first, after, last, before)
         return Connection.from_page(page)
 
     @strawberry.field(permission_classes=[needs("products:read")])
-    async def platform_profiles(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def platform_profiles(self, info: Info, first: int | None = None, after: str | None = None,
+                                last: int | None = None, before: str | None = None,
                                 product_id: strawberry.ID | None = None,
                                 platform_id: strawberry.ID | None = None,
                                 ) -> Connection[PlatformProfileType]:
-        product, platform = decode_id(product_id, "productId"), decode_id(platform_id, "platformId")
+        product = decode_id(product_id, "productId", "Product")
+        platform = decode_id(platform_id, "platformId", "ReviewPlatform")
         page = await paginate(
-            lambda n, a: domain.list_profiles(info.context.actor, product, platform, n, a),
-            first, after)
+            lambda page: domain.list_profiles(info.context.actor, product, platform, page),
+            first, after, last, before)
         return Connection.from_page(page)
 
 
@@ -170,7 +179,7 @@ class PlatformMutations:
     @strawberry.mutation(permission_classes=[needs("admin")])
     async def update_review_platform(self, info: Info, id: strawberry.ID,
                                      input: ReviewPlatformInput) -> SaveReviewPlatformPayload:
-        outcome = await domain.save_platform(info.context.actor, decode_id(id),
+        outcome = await domain.save_platform(info.context.actor, decode_id(id, "id", "ReviewPlatform"),
                                              _platform_fields(input))
         return SaveReviewPlatformPayload(
             platform=outcome.value, user_errors=map_errors(SaveReviewPlatformError, outcome.errors))
@@ -178,8 +187,9 @@ class PlatformMutations:
     @strawberry.mutation(permission_classes=[needs("products:write")])
     async def create_platform_profile(self, info: Info,
                                       input: PlatformProfileInput) -> PlatformProfilePayload:
-        data = _profile_fields(input) | {"product": decode_id(input.product_id, "productId"),
-                                         "platform": decode_id(input.platform_id, "platformId")}
+        data = _profile_fields(input) | {
+            "product": decode_id(input.product_id, "productId", "Product"),
+            "platform": decode_id(input.platform_id, "platformId", "ReviewPlatform")}
         outcome = await domain.create_profile(info.context.actor, data)
         return PlatformProfilePayload(
             profile=outcome.value, user_errors=map_errors(CreatePlatformProfileError, outcome.errors))
@@ -187,7 +197,7 @@ class PlatformMutations:
     @strawberry.mutation(permission_classes=[needs("products:write")])
     async def update_platform_profile(self, info: Info, id: strawberry.ID,
                                       input: PlatformProfileInput) -> UpdatePlatformProfilePayload:
-        outcome = await domain.update_profile(info.context.actor, decode_id(id),
+        outcome = await domain.update_profile(info.context.actor, decode_id(id, "id", "PlatformProfile"),
                                               _profile_fields(input))
         return UpdatePlatformProfilePayload(
             profile=outcome.value,

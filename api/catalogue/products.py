@@ -8,14 +8,18 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
 from api.graphql.relay import Connection, decode_id, paginate
 from models.catalogue import products as domain
+from models.core.pagination import PageRequest
 
 
+@node_kind("products:read",
+           lambda actor, ids: _rows(domain.list_products(actor, None, PageRequest.only(ids))))
 @strawberry.type(name="Product")
-class ProductType:
-    id: strawberry.ID
+class ProductType(Node):
     slug: str
     name: str
     website: str
@@ -59,10 +63,11 @@ def _fields(data: ProductInput) -> dict:
 @strawberry.type
 class ProductQueries:
     @strawberry.field(permission_classes=[needs("products:read")])
-    async def products(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def products(self, info: Info, first: int | None = None, after: str | None = None,
+                       last: int | None = None, before: str | None = None,
                        slug: str | None = None) -> Connection[ProductType]:
-        page = await paginate(lambda n, a: domain.list_products(info.context.actor, slug, n, a),
-                              first, after)
+        page = await paginate(lambda page: domain.list_products(info.context.actor, slug, page),
+                              first, after, last, before)
         return Connection.from_page(page)
 
 
@@ -77,6 +82,7 @@ class ProductMutations:
     @strawberry.mutation(permission_classes=[needs("products:write")])
     async def update_product(self, info: Info, id: strawberry.ID,
                              input: ProductInput) -> UpdateProductPayload:
-        outcome = await domain.update_product(info.context.actor, decode_id(id), _fields(input))
+        product_id = decode_id(id, "id", "Product")
+        outcome = await domain.update_product(info.context.actor, product_id, _fields(input))
         return UpdateProductPayload(product=outcome.value,
                                     user_errors=map_errors(UpdateProductError, outcome.errors))

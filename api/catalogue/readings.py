@@ -27,13 +27,14 @@ class RecordRatingReadingPayload:
 class ReadingQueries:
     @strawberry.field(permission_classes=[needs("products:read")],
                       description="A profile's readings, oldest first (one per day).")
-    async def rating_readings(self, info: Info, profile_id: strawberry.ID, first: int | None = 20,
-                              after: str | None = None, since: dt.date | None = None,
+    async def rating_readings(self, info: Info, profile_id: strawberry.ID, first: int | None = None,
+                              after: str | None = None, last: int | None = None,
+                              before: str | None = None, since: dt.date | None = None,
                               until: dt.date | None = None) -> Connection[RatingReadingType]:
-        profile, actor = decode_id(profile_id, "profileId"), info.context.actor
+        profile, actor = decode_id(profile_id, "profileId", "PlatformProfile"), info.context.actor
         flt = domain.ReadingFilter(since=since, until=until)
-        page = await paginate(lambda n, a: domain.list_readings(actor, profile, flt, n, a),
-                              first, after)
+        page = await paginate(lambda page: domain.list_readings(actor, profile, flt, page),
+                              first, after, last, before)
         if page is None:
             raise ArgumentError("`profileId` is not a platform profile this token can see.")
         return Connection.from_page(page)
@@ -50,7 +51,8 @@ class ReadingMutations:
                                     review_count: int,
                                     taken_on: dt.date | None = None) -> RecordRatingReadingPayload:
         outcome = await domain.record_rating_reading(
-            info.context.actor, decode_id(profile_id, "profileId"), taken_on or dt.date.today(),
+            info.context.actor, decode_id(profile_id, "profileId", "PlatformProfile"),
+            taken_on or dt.date.today(),
             average, review_count)
         return RecordRatingReadingPayload(
             reading=outcome.value, user_errors=map_errors(RecordRatingReadingError, outcome.errors))

@@ -18,6 +18,9 @@ from typing import Any
 from graphql import GraphQLField, Undefined, get_nullable_type, is_leaf_type, is_non_null_type
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from api.graphql.nodes import is_global_id_field
+from api.graphql.relay import to_global_id
+
 _NOT_PLANNED = object()
 # Strong references: the event loop only keeps weak ones to running tasks.
 _SETTLING: set[asyncio.Future] = set()
@@ -49,8 +52,12 @@ class SettledExecutionContext(StrawberryGraphQLCoreExecutionContext):
             future.add_done_callback(_SETTLING.discard)
 
 
-def plan_for(field_def: GraphQLField) -> tuple[str, Any, bool] | None:
+def plan_for(field_def: GraphQLField, parent_type: Any = None) -> tuple[str, Any, bool] | None:
     """(attribute, coerce, nullable) for a plain leaf field, else None."""
+    if parent_type is not None and is_global_id_field(field_def):
+        # Node.id: the row's id, encoded with its type's name (api/graphql/nodes.py).
+        type_name = parent_type.name
+        return "id", lambda row_id: to_global_id(type_name, row_id), False
     resolve = field_def.resolve
     definition = (field_def.extensions or {}).get("strawberry-definition")
     if (field_def.args or resolve is None or not getattr(resolve, "_is_default", False)
@@ -79,7 +86,7 @@ class FastLeafExecutionContext(SettledExecutionContext):
         if field_def is not None and not node.arguments and self._fast_path:
             plan = self._plans.get(id(field_def), _NOT_PLANNED)
             if plan is _NOT_PLANNED:
-                plan = self._plans[id(field_def)] = plan_for(field_def)
+                plan = self._plans[id(field_def)] = plan_for(field_def, parent_type)
             if plan is not None:
                 attribute, coerce, nullable = plan
                 try:

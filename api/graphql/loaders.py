@@ -30,6 +30,15 @@ def _by_id(fetch):
     return load
 
 
+def _grouped(fetch):
+    """For one-to-many lookups: `fetch` returns {key: [rows]}; a key without rows gets []."""
+    async def load(keys: list[int]) -> list:
+        found = await fetch(list(keys))
+        return [found.get(k, []) for k in keys]
+
+    return load
+
+
 class Loaders:
     @cached_property
     def latest_signals(self) -> DataLoader:
@@ -38,6 +47,24 @@ class Loaders:
     @cached_property
     def customer(self) -> DataLoader:
         return DataLoader(_by_id(lambda ids: rows_by_id(Customer, ids)))
+
+    @cached_property
+    def signal(self) -> DataLoader:
+        from models.people.signals import Signal
+
+        return DataLoader(_by_id(lambda ids: rows_by_id(Signal, ids)))
+
+    @cached_property
+    def ask_touches(self) -> DataLoader:
+        from models.asking.queries import touches_for
+
+        return DataLoader(_grouped(touches_for))
+
+    @cached_property
+    def ask_clicks(self) -> DataLoader:
+        from models.asking.queries import clicks_for
+
+        return DataLoader(_grouped(clicks_for))
 
     @cached_property
     def product(self) -> DataLoader:

@@ -25,6 +25,7 @@ from api.graphql.document_limits import BoundedValidation, Limits
 from api.graphql.execution import FastLeafExecutionContext, SettledExecutionContext
 from api.graphql.input_limits import StringLimits, variables_problem
 from api.graphql.introspection_cache import IntrospectionCache
+from api.graphql.nodes import NodeQueries
 from api.graphql.relay import ArgumentError
 from api.people.customers import CustomerMutations, CustomerQueries
 from api.people.senders import SenderMutations, SenderQueries
@@ -35,7 +36,7 @@ from api.reviews.reviews import ReviewMutations, ReviewQueries
 from ops import metrics
 
 Query = merge_types("Query", (
-    AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
+    NodeQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
     QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TaskQueries,
     TokenQueries))
 Mutation = merge_types("Mutation", (

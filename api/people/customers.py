@@ -11,10 +11,12 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import ArgumentError, Connection, decode_id, paginate, search_text
+from api.graphql.relay import ArgumentError, Connection, decode_id, global_id, paginate, search_text
 from models.core.batches import BatchResult
-from models.core.pagination import MAX_PAGE_SIZE
+from models.core.pagination import MAX_PAGE_SIZE, PageRequest
 from models.people import customers as domain
 
 MAX_NESTED_SIGNALS = 20
@@ -43,9 +45,11 @@ class BatchItemStatus(Enum):
     DUPLICATE = "DUPLICATE"
 
 
+@node_kind("customers:read",
+           lambda actor, ids: _rows(
+               domain.list_customers(actor, domain.CustomerFilter(), PageRequest.only(ids))))
 @strawberry.type(name="Customer")
-class CustomerType:
-    id: strawberry.ID
+class CustomerType(Node):
     external_id: str
     email: str
     first_name: str
@@ -69,7 +73,7 @@ class CustomerType:
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
-        return self.product  # type: ignore[attr-defined]
+        return global_id("Product", self.product)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(permission_classes=[needs("signals:read")],
                       description="The most recent signals, newest first.")
@@ -129,7 +133,7 @@ class UpsertCustomerResult:
     index: int
     external_id: str
     status: BatchItemStatus
-    id: strawberry.ID
+    customer_id: strawberry.ID
 
 
 @strawberry.type
@@ -165,7 +169,8 @@ class EraseCustomerPayload:
 def batch_payload(result: BatchResult) -> UpsertCustomersPayload:
     return UpsertCustomersPayload(
         results=[UpsertCustomerResult(index=i.index, external_id=i.key,
-                                      status=BatchItemStatus(i.status), id=i.id)
+                                      status=BatchItemStatus(i.status),
+                                      customer_id=global_id("Customer", i.id))
                  for i in result.items],
         created_count=result.count("CREATED"), updated_count=result.count("UPDATED"),
         unchanged_count=result.count("UNCHANGED"),
@@ -176,18 +181,20 @@ def batch_payload(result: BatchResult) -> UpsertCustomersPayload:
 @strawberry.type
 class CustomerQueries:
     @strawberry.field(permission_classes=[needs("customers:read")])
-    async def customers(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def customers(self, info: Info, first: int | None = None, after: str | None = None,
+                        last: int | None = None, before: str | None = None,
                         filter: CustomerFilter | None = None) -> Connection[CustomerType]:
         flt = filter or CustomerFilter()
         if flt.external_ids is not None and len(flt.external_ids) > MAX_PAGE_SIZE * 10:
             raise ArgumentError(f"`filter.externalIds` takes at most {MAX_PAGE_SIZE * 10} ids.")
         domain_filter = domain.CustomerFilter(
-            product_id=decode_id(flt.product_id, "productId"), plan=flt.plan, country=flt.country,
+            product_id=decode_id(flt.product_id, "productId", "Product"), plan=flt.plan, country=flt.country,
             locale=flt.locale.value if flt.locale else None, email=flt.email,
             search=search_text(flt.search, "filter.search"),
             external_ids=flt.external_ids, suppressed=flt.suppressed)
         page = await paginate(
-            lambda n, a: domain.list_customers(info.context.actor, domain_filter, n, a), first, after)
+            lambda page: domain.list_customers(info.context.actor, domain_filter, page),
+            first, after, last, before)
         return Connection.from_page(page)
 
 
@@ -199,7 +206,7 @@ class CustomerMutations:
     async def upsert_customers(self, info: Info, customers: list[CustomerInput],
                                product_id: strawberry.ID | None = None) -> UpsertCustomersPayload:
         result = await domain.upsert_customers(
-            info.context.actor, decode_id(product_id, "productId"),
+            info.context.actor, decode_id(product_id, "productId", "Product"),
             [customer_item(c) for c in customers])
         return batch_payload(result)
 
@@ -209,10 +216,10 @@ class CustomerMutations:
     async def erase_customer(self, info: Info, id: strawberry.ID) -> EraseCustomerPayload:
         from models.people.erasure import erase_customer
 
-        outcome = await erase_customer(info.context.actor, decode_id(id))
+        outcome = await erase_customer(info.context.actor, decode_id(id, "id", "Customer"))
         done = outcome.value
         return EraseCustomerPayload(
-            erased_id=strawberry.ID(str(done.customer_id)) if done else None,
+            erased_id=global_id("Customer", done.customer_id) if done else None,
             signals_cleared=done.signals if done else 0, messages_cleared=done.touches if done else 0,
             reviews_anonymised=done.reviews if done else 0, quotes_deleted=done.quotes if done else 0,
             tasks_deleted=done.tasks if done else 0,

@@ -8,14 +8,17 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import Connection, decode_id, paginate, search_text
+from api.graphql.relay import Connection, decode_id, global_id, paginate, search_text
+from models.core.pagination import PageRequest
 from models.people import senders as domain
 
 
+@node_kind("senders:read", lambda actor, ids: _rows(domain.list_senders(actor, None, PageRequest.only(ids))))
 @strawberry.type(name="Sender", description="A real team member asks are sent from.")
-class SenderType:
-    id: strawberry.ID
+class SenderType(Node):
     name: str
     title: str
     email: str
@@ -25,7 +28,7 @@ class SenderType:
 
     @strawberry.field(description="The product this sender belongs to; null: shared by all.")
     def product_id(self) -> strawberry.ID | None:
-        return self.product  # type: ignore[attr-defined]
+        return global_id("Product", self.product)  # type: ignore[attr-defined,return-value]
 
 
 @strawberry.input
@@ -55,10 +58,12 @@ def _fields(data: SenderInput) -> dict:
 @strawberry.type
 class SenderQueries:
     @strawberry.field(permission_classes=[needs("senders:read")])
-    async def senders(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def senders(self, info: Info, first: int | None = None, after: str | None = None,
+                      last: int | None = None, before: str | None = None,
                       search: str | None = None) -> Connection[SenderType]:
         actor, search = info.context.actor, search_text(search)
-        page = await paginate(lambda n, a: domain.list_senders(actor, search, n, a), first, after)
+        page = await paginate(lambda page: domain.list_senders(actor, search, page),
+        first, after, last, before)
         return Connection.from_page(page)
 
 
@@ -70,13 +75,13 @@ class SenderMutations:
         """For one product, or shared by every product when `productId` is omitted (a token
         limited to a product always creates for its own)."""
         outcome = await domain.save_sender(info.context.actor, None, _fields(input),
-                                           decode_id(product_id, "productId"))
+                                           decode_id(product_id, "productId", "Product"))
         return SaveSenderPayload(sender=outcome.value,
                                  user_errors=map_errors(SaveSenderError, outcome.errors))
 
     @strawberry.mutation(permission_classes=[needs("senders:write")])
     async def update_sender(self, info: Info, id: strawberry.ID,
                             input: SenderInput) -> SaveSenderPayload:
-        outcome = await domain.save_sender(info.context.actor, decode_id(id), _fields(input))
+        outcome = await domain.save_sender(info.context.actor, decode_id(id, "id", "Sender"), _fields(input))
         return SaveSenderPayload(sender=outcome.value,
                                  user_errors=map_errors(SaveSenderError, outcome.errors))

@@ -11,17 +11,21 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import Connection, decode_id, paginate
+from api.graphql.relay import Connection, decode_id, global_id, paginate
 from api.people.customers import BatchItemStatus
+from models.core.pagination import PageRequest
 from models.people import signals as domain
 
 SignalKind = strawberry.enum(Enum("SignalKind", {k.upper(): k for k in domain.SIGNAL_KINDS}))
 
 
+@node_kind("signals:read",
+           lambda actor, ids: _rows(domain.list_signals(actor, domain.SignalFilter(), PageRequest.only(ids))))
 @strawberry.type(name="Signal")
-class SignalType:
-    id: strawberry.ID
+class SignalType(Node):
     kind: SignalKind  # type: ignore[valid-type]  (stored strings are the enum's values)
     source: str
     event_id: str
@@ -33,7 +37,7 @@ class SignalType:
 
     @strawberry.field
     def customer_id(self) -> strawberry.ID:
-        return self.customer  # type: ignore[attr-defined]
+        return global_id("Customer", self.customer)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(permission_classes=[needs("customers:read")])
     async def customer(self, info: Info) -> Annotated[
@@ -72,7 +76,7 @@ class RecordSignalResult:
     index: int
     event_id: str
     status: BatchItemStatus
-    id: strawberry.ID
+    signal_id: strawberry.ID
 
 
 @strawberry.type
@@ -96,15 +100,17 @@ class DeriveTenureMilestonesPayload:
 @strawberry.type
 class SignalQueries:
     @strawberry.field(permission_classes=[needs("signals:read")])
-    async def signals(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def signals(self, info: Info, first: int | None = None, after: str | None = None,
+                      last: int | None = None, before: str | None = None,
                       filter: SignalFilter | None = None) -> Connection[SignalType]:
         flt = filter or SignalFilter()
         domain_filter = domain.SignalFilter(
-            customer_id=decode_id(flt.customer_id, "customerId"),
+            customer_id=decode_id(flt.customer_id, "customerId", "Customer"),
             kinds=[k.value for k in flt.kinds] if flt.kinds else None,
             source=flt.source, since=flt.since)
         page = await paginate(
-            lambda n, a: domain.list_signals(info.context.actor, domain_filter, n, a), first, after)
+            lambda page: domain.list_signals(info.context.actor, domain_filter, page),
+            first, after, last, before)
         return Connection.from_page(page)
 
 
@@ -121,11 +127,12 @@ class SignalMutations:
             "occurred_at": s.occurred_at, "nps_score": s.nps_score, "note": s.note,
             "payload": s.payload,
         } for s in signals]
-        result = await domain.record_signals(info.context.actor, decode_id(product_id, "productId"),
-                                             items)
+        product = decode_id(product_id, "productId", "Product")
+        result = await domain.record_signals(info.context.actor, product, items)
         return RecordSignalsPayload(
             results=[RecordSignalResult(index=i.index, event_id=i.key,
-                                        status=BatchItemStatus(i.status), id=i.id)
+                                        status=BatchItemStatus(i.status),
+                                        signal_id=global_id("Signal", i.id))
                      for i in result.items],
             created_count=result.count("CREATED"), duplicate_count=result.count("DUPLICATE"),
             user_errors=map_errors(RecordSignalsError, result.errors))

@@ -10,10 +10,12 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import Connection, decode_id, paginate
+from api.graphql.relay import Connection, decode_id, global_id, paginate
 from api.quotes.showcase_cache import clear_local_caches
-from models.core.pagination import Row
+from models.core.pagination import PageRequest, Row
 from models.core.results import Outcome
 from models.quotes import consent, quotes
 from models.quotes import queries as quote_queries
@@ -47,9 +49,11 @@ class QuoteConsentType:
     published: bool
 
 
+@node_kind("quotes:read",
+           lambda actor, ids: _rows(quote_queries.list_quotes(actor, None, None, PageRequest.only(ids))),
+           wrap=lambda row: _quote(row))
 @strawberry.type(name="Quote")
-class QuoteType:
-    id: strawberry.ID
+class QuoteType(Node):
     source: str = strawberry.field(description="review, or praise captured with 'Can I quote you?'")
     text: str
     original_text: str
@@ -79,15 +83,15 @@ class QuoteType:
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
-        return self.product  # type: ignore[attr-defined]
+        return global_id("Product", self.product)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def review_id(self) -> strawberry.ID | None:
-        return self.review  # type: ignore[attr-defined]
+        return global_id("Review", self.review)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def replaced_by_id(self) -> strawberry.ID | None:
-        return self.replaced_by  # type: ignore[attr-defined]
+        return global_id("Quote", self.replaced_by)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     async def consents(self, info: Info) -> list[QuoteConsentType]:
@@ -95,6 +99,14 @@ class QuoteType:
         return [QuoteConsentType(placement=Placement(r["placement"]), state=r["state"],
                                  requested_at=r["requested_at"], decided_at=r["decided_at"],
                                  published=r["published"]) for r in rows or []]
+
+
+def _quote_id(value: strawberry.ID) -> int:
+    return decode_id(value, "id", "Quote")  # type: ignore[return-value]
+
+
+def _customer_id(value: strawberry.ID) -> int:
+    return decode_id(value, "customerId", "Customer")  # type: ignore[return-value]
 
 
 def _quote(row) -> Row:
@@ -159,12 +171,13 @@ def _placements(values: list[Placement] | None) -> list[str] | None:
 @strawberry.type
 class QuoteQueries:
     @strawberry.field(permission_classes=[needs("quotes:read")])
-    async def quotes(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def quotes(self, info: Info, first: int | None = None, after: str | None = None,
+                     last: int | None = None, before: str | None = None,
                      product_id: strawberry.ID | None = None,
                      status: QuoteStatus | None = None) -> Connection[QuoteType]:
-        pid = decode_id(product_id, "productId")
-        page = await paginate(lambda n, a: quote_queries.list_quotes(
-            info.context.actor, pid, status.value if status else None, n, a), first, after)
+        pid = decode_id(product_id, "productId", "Product")
+        page = await paginate(lambda page: quote_queries.list_quotes(
+            info.context.actor, pid, status.value if status else None, page), first, after, last, before)
         page.rows = [_quote(r) for r in page.rows]
         return Connection.from_page(page)
 
@@ -176,8 +189,7 @@ class QuoteMutations:
                                      "quote candidate. It never triggers a review ask.")
     async def capture_praise(self, info: Info, customer_id: strawberry.ID,
                              text: str) -> CapturePraisePayload:  # type: ignore[valid-type]
-        outcome = await quotes.capture_praise(info.context.actor, decode_id(customer_id, "customerId"),
-                                              text)
+        outcome = await quotes.capture_praise(info.context.actor, _customer_id(customer_id), text)
         return await _after(info, outcome, CapturePraisePayload, CapturePraiseError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")],
@@ -186,45 +198,45 @@ class QuoteMutations:
     async def approve_quote(self, info: Info, id: strawberry.ID,
                             placements: list[Placement] | None = None
                             ) -> ApproveQuotePayload:  # type: ignore[valid-type]
-        outcome = await quotes.approve_quote(info.context.actor, decode_id(id), _placements(placements))
+        outcome = await quotes.approve_quote(info.context.actor, _quote_id(id), _placements(placements))
         return await _after(info, outcome, ApproveQuotePayload, ApproveQuoteError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")])
     async def request_quote_consent(self, info: Info, id: strawberry.ID, placements: list[Placement]
                                     ) -> RequestQuoteConsentPayload:  # type: ignore[valid-type]
-        outcome = await consent.request_consent(info.context.actor, decode_id(id),
+        outcome = await consent.request_consent(info.context.actor, _quote_id(id),
                                                 _placements(placements))
         return await _after(info, outcome, RequestQuoteConsentPayload, RequestQuoteConsentError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")])
     async def publish_quote(self, info: Info, id: strawberry.ID, placements: list[Placement]
                             ) -> PublishQuotePayload:  # type: ignore[valid-type]
-        outcome = await quotes.publish_quote(info.context.actor, decode_id(id), _placements(placements))
+        outcome = await quotes.publish_quote(info.context.actor, _quote_id(id), _placements(placements))
         return await _after(info, outcome, PublishQuotePayload, PublishQuoteError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")])
     async def retire_quote(self, info: Info, id: strawberry.ID) -> RetireQuotePayload:  # type: ignore
-        outcome = await quotes.retire_quote(info.context.actor, decode_id(id))
+        outcome = await quotes.retire_quote(info.context.actor, _quote_id(id))
         return await _after(info, outcome, RetireQuotePayload, RetireQuoteError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")],
                          description="Publish `replacementId` where `id` is live, then retire `id`.")
     async def replace_quote(self, info: Info, id: strawberry.ID, replacement_id: strawberry.ID
                             ) -> ReplaceQuotePayload:  # type: ignore[valid-type]
-        outcome = await quotes.replace_quote(info.context.actor, decode_id(id),
-                                             decode_id(replacement_id, "replacementId"))
+        outcome = await quotes.replace_quote(info.context.actor, _quote_id(id),
+                                             decode_id(replacement_id, "replacementId", "Quote"))
         return await _after(info, outcome, ReplaceQuotePayload, ReplaceQuoteError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")])
     async def reject_quote(self, info: Info, id: strawberry.ID, reason: str = ""
                            ) -> RejectQuotePayload:  # type: ignore[valid-type]
-        outcome = await quotes.reject_quote(info.context.actor, decode_id(id), reason)
+        outcome = await quotes.reject_quote(info.context.actor, _quote_id(id), reason)
         return await _after(info, outcome, RejectQuotePayload, RejectQuoteError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")])
     async def move_quote(self, info: Info, id: strawberry.ID, position: int
                          ) -> MoveQuotePayload:  # type: ignore[valid-type]
-        outcome = await quotes.move_quote(info.context.actor, decode_id(id), position)
+        outcome = await quotes.move_quote(info.context.actor, _quote_id(id), position)
         return await _after(info, outcome, MoveQuotePayload, MoveQuoteError)
 
     @strawberry.mutation(permission_classes=[needs("quotes:write")],
@@ -232,5 +244,5 @@ class QuoteMutations:
                                      "consent is asked.")
     async def edit_quote(self, info: Info, id: strawberry.ID, text: str | None = None,
                          photo_url: str | None = None) -> EditQuotePayload:  # type: ignore[valid-type]
-        outcome = await quotes.edit_quote(info.context.actor, decode_id(id), text, photo_url)
+        outcome = await quotes.edit_quote(info.context.actor, _quote_id(id), text, photo_url)
         return await _after(info, outcome, EditQuotePayload, EditQuoteError)

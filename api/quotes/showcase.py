@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.permissions import needs
-from api.graphql.relay import decode_id
+from api.graphql.relay import decode_id, global_id
 from api.quotes.quotes import Placement
 from models.quotes.showcase import load_showcase
 
@@ -36,7 +36,7 @@ class ShowcaseAttribution:
 
 @strawberry.type
 class ShowcaseQuote:
-    id: strawberry.ID
+    quote_id: strawberry.ID = strawberry.field(description="The Quote's global id.")
     text: str = strawberry.field(description="The reviewer's words, verbatim (cuts marked with …).")
     attribution: ShowcaseAttribution
     rating: float | None = strawberry.field(description="Out of 5; null for praise told to you.")
@@ -61,14 +61,14 @@ class Showcase:
 
 def _showcase(data, base_url: str) -> Showcase:
     return Showcase(
-        product_id=strawberry.ID(str(data.product_id)), product_slug=data.product_slug,
+        product_id=global_id("Product", data.product_id), product_slug=data.product_slug,
         product_name=data.product_name, brand_color=data.brand_color,
         placement=Placement(data.placement), label=data.label,
         platforms=[ShowcasePlatform(key=p.key, name=p.name, average_rating=p.average_rating,
                                     review_count=p.review_count, rating_scale=p.rating_scale,
                                     profile_url=p.profile_url, as_of=p.as_of) for p in data.platforms],
         quotes=[ShowcaseQuote(
-            id=strawberry.ID(str(q.id)), text=q.text,
+            quote_id=global_id("Quote", q.id), text=q.text,
             attribution=ShowcaseAttribution(name=q.attribution_name, title=q.attribution_title,
                                             company=q.attribution_company, photo_url=q.photo_url),
             rating=q.rating, platform_key=q.platform_key, platform_name=q.platform_name,
@@ -92,6 +92,6 @@ class ShowcaseQueries:
             request = info.context.request
             request.scope[SCOPE_FLAG] = {"secret": bearer_token(request),
                                          "expires_at": info.context.actor.expires_at}
-        data = await load_showcase(info.context.actor, decode_id(product_id, "productId"),
+        data = await load_showcase(info.context.actor, decode_id(product_id, "productId", "Product"),
                                    placement.value, limit)
         return None if data is None else _showcase(data, settings.SETTINGS.public_base_url)

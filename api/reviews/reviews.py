@@ -9,16 +9,21 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.nodes import Node, node_kind
+from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
-from api.graphql.relay import Connection, decode_id, paginate
+from api.graphql.relay import Connection, decode_id, global_id, paginate
 from api.people.customers import BatchItemStatus
+from models.core.pagination import PageRequest
 from models.reviews import queries as queries
 from models.reviews.intake import import_reviews
 
 
+@node_kind("reviews:read",
+           lambda actor, ids: _rows(
+               queries.list_reviews(actor, queries.ReviewFilter(), PageRequest.only(ids))))
 @strawberry.type(name="Review")
-class ReviewType:
-    id: strawberry.ID
+class ReviewType(Node):
     platform_key: str
     external_id: str
     rating: float = strawberry.field(description="Out of 5.")
@@ -44,11 +49,11 @@ class ReviewType:
 
     @strawberry.field
     def customer_id(self) -> strawberry.ID | None:
-        return self.customer  # type: ignore[attr-defined]
+        return global_id("Customer", self.customer)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     def ask_id(self) -> strawberry.ID | None:
-        return self.ask  # type: ignore[attr-defined]
+        return global_id("Ask", self.ask)  # type: ignore[attr-defined,return-value]
 
 
 @strawberry.input
@@ -87,7 +92,7 @@ class ImportReviewResult:
     index: int
     external_id: str
     status: BatchItemStatus
-    id: strawberry.ID
+    review_id: strawberry.ID
 
 
 @strawberry.type
@@ -141,7 +146,7 @@ def review_item(data: ReviewInput) -> dict:
 def import_payload(result) -> ImportReviewsPayload:
     return ImportReviewsPayload(
         results=[ImportReviewResult(index=i.index, external_id=i.key, status=BatchItemStatus(i.status),
-                                    id=i.id) for i in result.items],
+                                    review_id=global_id("Review", i.id)) for i in result.items],
         created_count=result.count("CREATED"), duplicate_count=result.count("DUPLICATE"),
         skipped=map_errors(ImportReviewsError, result.skipped),
         user_errors=map_errors(ImportReviewsError, result.errors))
@@ -150,14 +155,15 @@ def import_payload(result) -> ImportReviewsPayload:
 @strawberry.type
 class ReviewQueries:
     @strawberry.field(permission_classes=[needs("reviews:read")])
-    async def reviews(self, info: Info, first: int | None = 20, after: str | None = None,
+    async def reviews(self, info: Info, first: int | None = None, after: str | None = None,
+                      last: int | None = None, before: str | None = None,
                       filter: ReviewFilter | None = None) -> Connection[ReviewType]:
         flt = filter or ReviewFilter()
         domain_filter = queries.ReviewFilter(
-            product_id=decode_id(flt.product_id, "productId"), platform_key=flt.platform,
+            product_id=decode_id(flt.product_id, "productId", "Product"), platform_key=flt.platform,
             lane=flt.lane, since=flt.since, min_rating=flt.min_rating, max_rating=flt.max_rating)
-        page = await paginate(lambda n, a: queries.list_reviews(info.context.actor, domain_filter, n, a),
-                              first, after)
+        page = await paginate(lambda page: queries.list_reviews(info.context.actor, domain_filter, page),
+                              first, after, last, before)
         return Connection.from_page(page)
 
     @strawberry.field(permission_classes=[needs("reviews:read")],
@@ -165,7 +171,7 @@ class ReviewQueries:
     async def review_themes(self, info: Info, product_id: strawberry.ID, lane: str | None = None,
                             since: dt.date | None = None,
                             until: dt.date | None = None) -> list[ThemeCountType]:
-        pid = decode_id(product_id, "productId")
+        pid = decode_id(product_id, "productId", "Product")
         if not info.context.actor.may_touch_product(pid):
             return []
         rows = await queries.theme_counts(pid, lane, since, until)
@@ -176,7 +182,7 @@ class ReviewQueries:
     async def ratings_by_month(self, info: Info, profile_id: strawberry.ID) -> list[MonthRatingType]:
         from models.catalogue.platforms import PlatformProfile
 
-        pid = decode_id(profile_id, "profileId")
+        pid = decode_id(profile_id, "profileId", "PlatformProfile")
         profile = await PlatformProfile.select(PlatformProfile.product).where(
             PlatformProfile.id == pid).first()
         if profile is None or not info.context.actor.may_touch_product(profile["product"]):
@@ -192,6 +198,6 @@ class ReviewMutations:
     async def import_reviews(self, info: Info, reviews: list[ReviewInput],
                              product_id: strawberry.ID | None = None,
                              skip_invalid: bool = False) -> ImportReviewsPayload:
-        result = await import_reviews(info.context.actor, decode_id(product_id, "productId"),
+        result = await import_reviews(info.context.actor, decode_id(product_id, "productId", "Product"),
                                       [review_item(r) for r in reviews], skip_invalid=skip_invalid)
         return import_payload(result)

@@ -15,6 +15,7 @@ from piccolo.table import Table
 from models.access.audit import record_audit
 from models.catalogue.products import Product
 from models.core.actors import SCOPES, Actor
+from models.core.pagination import PageRequest
 from models.core.results import Outcome
 
 TOKEN_PREFIX = "pld_"  # noqa: S105 (a public marker, not a secret)
@@ -136,11 +137,11 @@ async def authenticate(secret: str | None) -> Actor | None:
                  product_id=row["product"], token_id=row["id"], expires_at=row["expires_at"])
 
 
-async def list_tokens(actor: Actor, first: int | None, after_id: int | None):
+async def list_tokens(actor: Actor, page: PageRequest):
     from models.core.pagination import keyset_page
 
     columns = [c for c in ApiToken.all_columns() if c._meta.name not in ("secret_hash", "signing_secret")]
     query = ApiToken.select(*columns)
     if actor.product_id is not None:
         query = query.where(ApiToken.product == actor.product_id)
-    return await keyset_page(query, ApiToken.id, first, after_id)
+    return await keyset_page(query, ApiToken.id, page)

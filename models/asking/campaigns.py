@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from models.asking.tables import Campaign, SelectionRun
 from models.catalogue.products import Product
+from models.core.pagination import PageRequest
 from models.people.senders import Sender
 
 # --- lifecycle and rules ----------------------------------------------------------------
@@ -175,7 +176,7 @@ async def get_campaign(actor, campaign_id: int) -> Campaign | None:
     return campaign if campaign and actor.may_touch_product(campaign.product) else None
 
 
-async def list_campaigns(actor, status: str | None, first: int | None, after_id: int | None):
+async def list_campaigns(actor, status: str | None, page: PageRequest):
     from models.core.pagination import keyset_page
 
     query = Campaign.select().output(load_json=True)
@@ -183,13 +184,18 @@ async def list_campaigns(actor, status: str | None, first: int | None, after_id:
         query = query.where(Campaign.product == actor.product_id)
     if status is not None:
         query = query.where(Campaign.status == status)
-    return await keyset_page(query, Campaign.id, first, after_id)
+    return await keyset_page(query, Campaign.id, page)
 
 
-async def list_selection_runs(actor, campaign_id: int, first: int | None, after_id: int | None):
-    from models.core.pagination import Page, keyset_page
+async def list_selection_runs(actor, campaign_id: int | None, page: PageRequest):
+    """A campaign's runs, or (campaign_id None) the runs asked for by id, within the actor's product."""
+    from models.core.pagination import empty_page, keyset_page
 
-    if await get_campaign(actor, campaign_id) is None:
-        return Page(rows=[], has_next=False, has_previous=False)
-    query = SelectionRun.select().output(load_json=True).where(SelectionRun.campaign == campaign_id)
-    return await keyset_page(query, SelectionRun.id, first, after_id)
+    query = SelectionRun.select().output(load_json=True)
+    if campaign_id is not None:
+        if await get_campaign(actor, campaign_id) is None:
+            return empty_page()
+        query = query.where(SelectionRun.campaign == campaign_id)
+    elif actor.product_id is not None:
+        query = query.where(SelectionRun.campaign.product == actor.product_id)
+    return await keyset_page(query, SelectionRun.id, page)

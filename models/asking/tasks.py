@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from models.access.audit import record_audit
 from models.asking.tables import Ask, Task
 from models.core.actors import Actor
-from models.core.pagination import Page, Row, check_page_size
+from models.core.pagination import Page, PageRequest, Row, raw_keyset_page
 from models.core.results import Outcome
 
 
@@ -56,8 +56,7 @@ LEFT JOIN platform_profile pp ON pp.id = r.profile
 """
 
 
-async def list_tasks(actor: Actor, flt: TaskFilter, first: int | None, after_id: int | None) -> Page:
-    size = check_page_size(first)
+async def list_tasks(actor: Actor, flt: TaskFilter, page: PageRequest) -> Page:
     where, args = ["TRUE"], []
     for product in (actor.product_id, flt.product_id):
         if product is not None:
@@ -72,13 +71,10 @@ async def list_tasks(actor: Actor, flt: TaskFilter, first: int | None, after_id:
     if flt.assignee is not None:
         where.append("t.assignee = {}")
         args.append(flt.assignee)
-    if after_id is not None:
-        where.append("t.id > {}")
-        args.append(after_id)
-    rows = await Task.raw(f"{TASKS_SQL} WHERE {' AND '.join(where)} ORDER BY t.id LIMIT {{}}",
-                          *args, size + 1)
-    return Page(rows=[Row(r) for r in rows[:size]], has_next=len(rows) > size,
-                has_previous=after_id is not None)
+    if page.ids is not None:
+        where.append("t.id = ANY({}::int[])")
+        args.append(list(page.ids))
+    return await raw_keyset_page(Task, TASKS_SQL, where, args, "t.id", page)
 
 
 async def _locked(actor: Actor, task_id: int) -> Row | None:

@@ -21,6 +21,7 @@ from piccolo.table import Table
 from models.access.audit import record_audit
 from models.catalogue.products import Product
 from models.core.actors import Actor
+from models.core.pagination import PageRequest
 from models.core.results import Outcome, UserError
 from models.core.urls import check_url
 
@@ -181,8 +182,7 @@ async def save_platform(actor: Actor, platform_id: int | None, data: dict) -> Ou
     return Outcome(platform)
 
 
-async def list_platforms(key: str | None, may_ask: bool | None, first: int | None,
-                         after_id: int | None):
+async def list_platforms(key: str | None, may_ask: bool | None, page: PageRequest):
     from models.core.pagination import keyset_page
 
     query = ReviewPlatform.select()
@@ -190,11 +190,11 @@ async def list_platforms(key: str | None, may_ask: bool | None, first: int | Non
         query = query.where(ReviewPlatform.key == key)
     if may_ask is not None:
         query = query.where(ReviewPlatform.vendor_may_ask == may_ask)
-    return await keyset_page(query, ReviewPlatform.id, first, after_id)
+    return await keyset_page(query, ReviewPlatform.id, page)
 
 
 async def list_profiles(actor: Actor, product_id: int | None, platform_id: int | None,
-                        first: int | None, after_id: int | None):
+                        page: PageRequest):
     from models.core.pagination import keyset_page
 
     query = PlatformProfile.select()
@@ -204,7 +204,7 @@ async def list_profiles(actor: Actor, product_id: int | None, platform_id: int |
         query = query.where(PlatformProfile.product == product_id)
     if platform_id is not None:
         query = query.where(PlatformProfile.platform == platform_id)
-    return await keyset_page(query, PlatformProfile.id, first, after_id)
+    return await keyset_page(query, PlatformProfile.id, page)
 
 
 async def rows_by_id(table, ids: list[int]) -> dict[int, dict]:

@@ -11,6 +11,7 @@ from piccolo.table import Table
 
 from models.access.audit import record_audit
 from models.core.actors import Actor
+from models.core.pagination import PageRequest
 from models.core.results import Outcome, UserError
 from models.core.urls import check_url
 
@@ -85,7 +86,7 @@ async def update_product(actor: Actor, product_id: int, data: dict) -> Outcome[P
     return Outcome(product)
 
 
-async def list_products(actor: Actor, slug: str | None, first: int | None, after_id: int | None):
+async def list_products(actor: Actor, slug: str | None, page: PageRequest):
     from models.core.pagination import keyset_page
 
     query = Product.select()
@@ -93,7 +94,7 @@ async def list_products(actor: Actor, slug: str | None, first: int | None, after
         query = query.where(Product.id == actor.product_id)
     if slug is not None:
         query = query.where(Product.slug == slug)
-    return await keyset_page(query, Product.id, first, after_id)
+    return await keyset_page(query, Product.id, page)
 
 
 async def products_by_id(ids: list[int]) -> dict[int, dict]:

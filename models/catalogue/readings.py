@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from models.access.audit import record_audit
 from models.catalogue.platforms import PlatformProfile, RatingSnapshot
 from models.core.actors import Actor
-from models.core.pagination import MAX_PAGE_SIZE, Page, Row, check_page_size
+from models.core.pagination import Page, PageRequest, page_of
 from models.core.results import Outcome, UserError
 
 MAX_REVIEW_COUNT = 10_000_000
@@ -73,25 +73,47 @@ async def record_rating_reading(actor: Actor, profile_id: int, taken_on: dt.date
                                   average=out_of_5, review_count=review_count))
 
 
-async def list_readings(actor: Actor, profile_id: int, flt: ReadingFilter, first: int | None,
-                        after_id: int | None) -> Page | None:
+async def list_readings(actor: Actor, profile_id: int | None, flt: ReadingFilter,
+                        page: PageRequest) -> Page | None:
     """A profile's readings, oldest first (by date, then id: a keyset on both), or None when the
-    profile is unknown or outside the actor's product."""
-    if await _profile(actor, profile_id) is None:
-        return None
-    size = check_page_size(first if first is not None else MAX_PAGE_SIZE)
-    where, args = ["profile = {}"], [profile_id]
+    profile is unknown or outside the actor's product. Without a profile: the readings asked
+    for by id, within the actor's product."""
+    where, args = [], []
+    if profile_id is not None:
+        if await _profile(actor, profile_id) is None:
+            return None
+        where.append("r.profile = {}")
+        args.append(profile_id)
+    elif actor.product_id is not None:
+        where.append("p.product = {}")
+        args.append(actor.product_id)
+    if page.ids is not None:
+        where.append("r.id = ANY({}::int[])")
+        args.append(list(page.ids))
     if flt.since is not None:
-        where.append("taken_on >= {}")
+        where.append("r.taken_on >= {}")
         args.append(flt.since)
     if flt.until is not None:
-        where.append("taken_on <= {}")
+        where.append("r.taken_on <= {}")
         args.append(flt.until)
-    if after_id is not None:
-        where.append("(taken_on, id) > (SELECT taken_on, id FROM rating_snapshot WHERE id = {})")
-        args.append(after_id)
+    select = ("SELECT r.id, r.profile, r.taken_on, r.average, r.review_count FROM rating_snapshot r "
+              "JOIN platform_profile p ON p.id = r.profile")
+    filtered, base_args = " AND ".join(where) or "TRUE", list(args)
+
+    async def count() -> int:
+        rows = await RatingSnapshot.raw(f"SELECT count(*) AS n FROM ({select} WHERE {filtered}) AS listed",
+                                        *base_args)
+        return rows[0]["n"]
+
+    keyset = "(r.taken_on, r.id) {} (SELECT taken_on, id FROM rating_snapshot WHERE id = {{}})"
+    if page.after is not None:
+        where.append(keyset.format(">"))
+        args.append(page.after)
+    if page.before is not None:
+        where.append(keyset.format("<"))
+        args.append(page.before)
+    order = "DESC" if page.backward else "ASC"
     rows = await RatingSnapshot.raw(
-        "SELECT id, profile, taken_on, average, review_count FROM rating_snapshot "
-        f"WHERE {' AND '.join(where)} ORDER BY taken_on, id LIMIT {{}}", *args, size + 1)
-    return Page(rows=[Row(r) for r in rows[:size]], has_next=len(rows) > size,
-                has_previous=after_id is not None)
+        f"{select} WHERE {' AND '.join(where) or 'TRUE'} ORDER BY r.taken_on {order}, r.id {order} "
+        "LIMIT {}", *args, page.size + 1)
+    return page_of(rows, page, count)

@@ -23,7 +23,7 @@ from piccolo.table import Table
 from models.catalogue.products import Product
 from models.core.actors import Actor
 from models.core.batches import BatchResult, ItemResult, batch_target
-from models.core.pagination import Page, keyset_page
+from models.core.pagination import Page, PageRequest, keyset_page
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -93,8 +93,7 @@ class CustomerFilter:
     suppressed: bool | None = None
 
 
-async def list_customers(actor: Actor, flt: CustomerFilter, first: int | None,
-                         after_id: int | None) -> Page:
+async def list_customers(actor: Actor, flt: CustomerFilter, page: PageRequest) -> Page:
     query = Customer.select()
     if actor.product_id is not None:
         query = query.where(Customer.product == actor.product_id)
@@ -119,7 +118,7 @@ async def list_customers(actor: Actor, flt: CustomerFilter, first: int | None,
             Customer.email.ilike(term) | Customer.company.ilike(term)
             | Customer.first_name.ilike(term) | Customer.last_name.ilike(term)
         )
-    return await keyset_page(query, Customer.id, first, after_id)
+    return await keyset_page(query, Customer.id, page)
 
 
 # --- batch upsert -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from piccolo.table import Table
 from models.access.audit import record_audit
 from models.catalogue.products import Product
 from models.core.actors import Actor
+from models.core.pagination import PageRequest
 from models.core.results import Outcome, UserError
 from models.core.urls import check_url
 from models.people.customers import EMAIL_RE
@@ -86,7 +87,7 @@ async def save_sender(actor: Actor, sender_id: int | None, data: dict,
     return Outcome(sender)
 
 
-async def list_senders(actor: Actor, search: str | None, first: int | None, after_id: int | None):
+async def list_senders(actor: Actor, search: str | None, page: PageRequest):
     from models.core.pagination import keyset_page
 
     query = Sender.select()
@@ -94,4 +95,4 @@ async def list_senders(actor: Actor, search: str | None, first: int | None, afte
         query = query.where(Sender.product.is_null() | (Sender.product == actor.product_id))
     if search:
         query = query.where(Sender.name.ilike(f"%{search}%") | Sender.email.ilike(f"%{search}%"))
-    return await keyset_page(query, Sender.id, first, after_id)
+    return await keyset_page(query, Sender.id, page)

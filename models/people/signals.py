@@ -22,7 +22,7 @@ from models.access.audit import record_audit
 from models.catalogue.products import Product
 from models.core.actors import Actor
 from models.core.batches import BatchResult, ItemResult, batch_target
-from models.core.pagination import Page, Row, keyset_page
+from models.core.pagination import Page, PageRequest, Row, keyset_page
 from models.core.results import Outcome, UserError
 from models.people.customers import Customer
 
@@ -59,7 +59,7 @@ class SignalFilter:
     since: dt.datetime | None = None
 
 
-async def list_signals(actor: Actor, flt: SignalFilter, first: int | None, after_id: int | None) -> Page:
+async def list_signals(actor: Actor, flt: SignalFilter, page: PageRequest) -> Page:
     query = Signal.select(*Signal.all_columns())
     if actor.product_id is not None:
         query = query.where(Signal.customer.product == actor.product_id)
@@ -71,7 +71,7 @@ async def list_signals(actor: Actor, flt: SignalFilter, first: int | None, after
         query = query.where(Signal.source == flt.source)
     if flt.since is not None:
         query = query.where(Signal.occurred_at >= flt.since)
-    return await keyset_page(query, Signal.id, first, after_id)
+    return await keyset_page(query, Signal.id, page)
 
 
 async def latest_signals_for(customer_ids: list[int], limit: int) -> dict[int, list[dict]]:

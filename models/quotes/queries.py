@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from models.core.actors import Actor
+from models.core.pagination import PageRequest
 from models.quotes.tables import Quote, QuoteConsent
 
 
 async def list_quotes(actor: Actor, product_id: int | None, status: str | None,
-                      first: int | None, after_id: int | None):
+                      page: PageRequest):
     from models.core.pagination import keyset_page
 
     query = Quote.select(*Quote.all_columns())
@@ -17,7 +18,7 @@ async def list_quotes(actor: Actor, product_id: int | None, status: str | None,
         query = query.where(Quote.product == product_id)
     if status is not None:
         query = query.where(Quote.status == status)
-    return await keyset_page(query, Quote.id, first, after_id)
+    return await keyset_page(query, Quote.id, page)
 
 
 async def consents_for(quote_ids: list[int]) -> dict[int, list[dict]]:

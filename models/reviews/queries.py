@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models.core.actors import Actor
-from models.core.pagination import Page, keyset_page
+from models.core.pagination import Page, PageRequest, keyset_page
 from models.reviews.reviews import Review
 
 LANES = ("praise", "outreach", "improve")
@@ -23,7 +23,7 @@ class ReviewFilter:
     customer_id: int | None = None
 
 
-async def list_reviews(actor: Actor, flt: ReviewFilter, first: int | None, after_id: int | None) -> Page:
+async def list_reviews(actor: Actor, flt: ReviewFilter, page: PageRequest) -> Page:
     query = Review.select(*Review.all_columns(), Review.profile.platform.key.as_alias("platform_key"),
                           Review.profile.product.as_alias("product_id")).output(load_json=True)
     if actor.product_id is not None:
@@ -42,7 +42,7 @@ async def list_reviews(actor: Actor, flt: ReviewFilter, first: int | None, after
         query = query.where(Review.rating <= flt.max_rating)
     if flt.customer_id is not None:
         query = query.where(Review.customer == flt.customer_id)
-    return await keyset_page(query, Review.id, first, after_id)
+    return await keyset_page(query, Review.id, page)
 
 
 @dataclass

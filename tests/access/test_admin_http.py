@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from piccolo.apps.user.tables import BaseUser
 
+from tests.ids import gid
+
 USERNAME = "ada"
 PASSWORD = "correct-horse-battery-staple"
 CUSTOMERS_QUERY = "{ customers(first: 1) { nodes { id } } }"
@@ -235,13 +237,13 @@ async def test_signal_recorded_over_graphql_shows_in_the_admin(http, admin, gql,
     upserted = await client.data(
         "mutation($p: ID!) { upsertCustomers(productId: $p, customers: [{externalId: \"c-1\", "
         "email: \"ann@example.com\"}]) { createdCount userErrors { code message } } }",
-        {"p": str(product.id)})
+        {"p": gid("Product", product.id)})
     assert upserted["upsertCustomers"] == {"createdCount": 1, "userErrors": []}
     recorded = await client.data(
         "mutation($p: ID!) { recordSignals(productId: $p, signals: [{source: \"billing\", "
         "eventId: \"inv-42\", customerExternalId: \"c-1\", kind: RENEWED, "
         "occurredAt: \"2025-01-15T10:00:00+00:00\"}]) { createdCount userErrors { code } } }",
-        {"p": str(product.id)})
+        {"p": gid("Product", product.id)})
     assert recorded["recordSignals"] == {"createdCount": 1, "userErrors": []}
 
     response = await http.get("/admin/api/tables/signal/")

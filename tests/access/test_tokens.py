@@ -6,6 +6,7 @@ import pytest
 
 from models.access.tokens import ApiToken, authenticate, create_token, hash_secret, revoke_token
 from models.core.actors import SYSTEM, Actor
+from tests.ids import gid
 
 
 async def test_secret_is_shown_once_and_stored_only_as_a_hash():
@@ -75,9 +76,9 @@ async def test_tokens_are_managed_over_graphql_by_admins(gql, make_token, produc
     created = (await admin.data(
         """mutation($p: ID) { createApiToken(name: "Help desk", scopes: ["signals:write"],
              productId: $p) { secret token { id prefix scopes productId } userErrors { code } } }""",
-        {"p": product.id}))["createApiToken"]
+        {"p": gid("Product", product.id)}))["createApiToken"]
     assert created["secret"].startswith(created["token"]["prefix"])
-    assert created["token"]["productId"] == str(product.id)
+    assert created["token"]["productId"] == gid("Product", product.id)
     listed = await admin.data("{ apiTokens { nodes { name prefix revokedAt } } }")
     assert {n["name"] for n in listed["apiTokens"]["nodes"]} == {"test token", "Help desk"}
     assert created["secret"] not in str(listed)

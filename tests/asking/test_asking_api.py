@@ -12,6 +12,7 @@ from models.asking.tables import Ask, AskTouch
 from models.core.actors import SYSTEM
 from models.people.signals import record_signals
 from tests.asking.fixtures import EN, FR
+from tests.ids import gid
 
 CREATE = """mutation($i: CampaignInput!) { createCampaign(input: $i) {
   campaign { id status } userErrors { field message code } } }"""
@@ -25,8 +26,9 @@ async def client(gql, make_token):
 
 
 def campaign_input(world, **overrides):
-    return {"productId": world["product"].id, "name": "Renewals FR/EN", "triggerKind": "signal",
-            "triggerSignal": "renewed", "channel": "email", "senderId": world["sender"].id,
+    return {"productId": gid("Product", world["product"].id), "name": "Renewals FR/EN",
+            "triggerKind": "signal",
+            "triggerSignal": "renewed", "channel": "email", "senderId": gid("Sender", world["sender"].id),
             "templates": {"en": EN, "fr": FR},
             "pacing": {"business_hours": [0, 24], "business_days": list(range(7)),
                        "jitter_minutes": 0}} | overrides
@@ -56,7 +58,7 @@ async def test_preview_shows_the_rendered_message_for_a_customer(client, world):
     preview = await client.data(
         """query($id: ID!, $c: ID) { campaignPreview(id: $id, customerId: $c) {
              preview { locale platform routingReason subject text findings { rule } }
-             userErrors { code } } }""", {"id": campaign_id, "c": fr1})
+             userErrors { code } } }""", {"id": campaign_id, "c": gid("Customer", fr1)})
     shown = preview["campaignPreview"]["preview"]
     assert shown["locale"] == "fr" and shown["subject"] == "Votre avis sur Ledger ?"
     assert "Bonjour FR1" in shown["text"] and shown["findings"] == []
@@ -116,11 +118,11 @@ async def test_in_app_asks_are_served_once_due_with_a_tracked_link(client, world
     await run_campaign(campaign.id)
     await AskTouch.update({AskTouch.scheduled_at: dt.datetime.now(dt.UTC)}, force=True)
     query = 'query($p: ID) { inAppAsks(customerExternalId: "us1", productId: $p) { platform link } }'
-    served = (await client.data(query, {"p": world["product"].id}))["inAppAsks"]
+    served = (await client.data(query, {"p": gid("Product", world["product"].id)}))["inAppAsks"]
     assert len(served) == 1 and "/r/" in served[0]["link"]
     assert (await Ask.select(Ask.status))[0]["status"] == "sent"
     other = await client.data('query($p: ID) { inAppAsks(customerExternalId: "us2", productId: $p) '
-                              '{ link } }', {"p": world["product"].id})
+                              '{ link } }', {"p": gid("Product", world["product"].id)})
     assert other["inAppAsks"] == []
 
 
@@ -137,11 +139,11 @@ async def test_approving_a_held_ask_plans_it(client, world):
     ask = (await Ask.select(Ask.id, Ask.status))[0]
     assert ask["status"] == "held" and await AskTouch.count() == 0
     approve = 'mutation($id: ID!) { approveHeldAsk(askId: $id) { askId userErrors { code } } }'
-    done = await client.data(approve, {"id": ask["id"]})
+    done = await client.data(approve, {"id": gid("Ask", ask["id"])})
     assert done["approveHeldAsk"]["userErrors"] == []
     assert (await Ask.select(Ask.status))[0]["status"] == "planned" and await AskTouch.count() == 1
     assert (await Task.select(Task.status).where(Task.kind == "approval"))[0]["status"] == "done"
-    again = await client.data(approve, {"id": ask["id"]})
+    again = await client.data(approve, {"id": gid("Ask", ask["id"])})
     assert [e["code"] for e in again["approveHeldAsk"]["userErrors"]] == ["NOT_HELD"]
 
 

@@ -8,6 +8,7 @@ from models.asking.tables import Ask, AskTouch
 from models.core.actors import SYSTEM
 from models.people.customers import Customer, upsert_customers
 from tests.asking.test_asking_sending import first_touch, planned_world
+from tests.ids import gid
 
 SUPPRESS = """mutation($e: String!, $r: SuppressionReason!, $p: ID) {
   suppressAddress(email: $e, reason: $r, productId: $p) {
@@ -26,7 +27,7 @@ async def test_a_bounce_suppresses_the_address_and_closes_its_asks(gql, make_tok
     client = gql.as_token(await make_token("customers:write"))
     done = (await client.data(SUPPRESS, {"e": " US1@client.example ", "r": "BOUNCE"}))["suppressAddress"]
     customer = await Customer.objects().get(Customer.external_id == "us1")
-    assert done == {"customerIds": [str(customer.id)], "asksClosed": 1, "userErrors": []}
+    assert done == {"customerIds": [gid("Customer", customer.id)], "asksClosed": 1, "userErrors": []}
     state = await status_of("us1")
     assert state["email_status"] == "bounced" and state["suppressed_at"] is not None
     assert {a["status"] for a in await Ask.select(Ask.status).where(Ask.customer == customer.id)} == {
@@ -51,7 +52,7 @@ async def test_a_limited_token_suppresses_only_in_its_product(gql, make_token, w
     assert (await status_of("b-us1"))["email_status"] == "unsubscribed"
     assert (await status_of("us1"))["email_status"] == "ok"  # product A's customer: untouched
     refused = await limited.data(SUPPRESS, {"e": "us1@client.example", "r": "BOUNCE",
-                                            "p": str(world["product"].id)})
+                                            "p": gid("Product", world["product"].id)})
     assert refused["suppressAddress"]["userErrors"] == [{"code": "PRODUCT_FORBIDDEN", "field": ["productId"]}]
     bad = await limited.data(SUPPRESS, {"e": "not an address", "r": "BOUNCE"})
     assert bad["suppressAddress"]["userErrors"] == [{"code": "INVALID_EMAIL", "field": ["email"]}]

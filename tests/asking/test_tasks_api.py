@@ -10,6 +10,7 @@ from models.asking.tables import Ask, Task
 from models.core.actors import SYSTEM
 from models.people.signals import record_signals
 from tests.asking.fixtures import activate, make_campaign
+from tests.ids import gid, row_id
 
 TASKS = """query($f: TaskFilter) { tasks(first: 50, filter: $f) {
   nodes { id kind status outcome assignee productId customerId askId body link } } }"""
@@ -34,7 +35,7 @@ async def test_a_call_task_is_listed_assigned_and_completed(gql, make_token, wor
                                            product_id=world["product"].id))
     listed = (await client.data(TASKS, {"f": {"kinds": ["CALL_ASK"], "status": "OPEN"}}))["tasks"]["nodes"]
     assert len(listed) == 2
-    assert {t["productId"] for t in listed} == {str(world["product"].id)}
+    assert {t["productId"] for t in listed} == {gid("Product", world["product"].id)}
     assert all(t["askId"] and t["link"].startswith("https://") and t["body"] for t in listed)
     first, second = listed
     assigned = await client.data(ASSIGN, {"id": first["id"], "a": "Marie"})
@@ -46,10 +47,10 @@ async def test_a_call_task_is_listed_assigned_and_completed(gql, make_token, wor
     assert wrong["completeTask"]["userErrors"] == [{"code": "INVALID_OUTCOME", "field": ["outcome"]}]
     done = (await client.data(COMPLETE, {"id": first["id"], "o": "ASKED"}))["completeTask"]
     assert done["task"]["status"] == "DONE" and done["task"]["outcome"] == "ASKED"
-    assert (await Ask.select(Ask.status).where(Ask.id == int(first["askId"])).first())["status"] == "sent"
+    assert (await Ask.select(Ask.status).where(Ask.id == row_id(first["askId"])).first())["status"] == "sent"
     declined = (await client.data(COMPLETE, {"id": second["id"], "o": "DECLINED"}))["completeTask"]
     assert declined["userErrors"] == []
-    assert (await Ask.select(Ask.status).where(Ask.id == int(second["askId"])).first())["status"] == \
+    assert (await Ask.select(Ask.status).where(Ask.id == row_id(second["askId"])).first())["status"] == \
         "cancelled"
     again = await client.data(COMPLETE, {"id": first["id"], "o": "ASKED"})
     assert again["completeTask"]["userErrors"] == [{"code": "ALREADY_DONE", "field": ["id"]}]
@@ -68,12 +69,12 @@ async def test_other_tasks_end_as_done_and_other_products_are_out_of_reach(gql, 
     await thank_you.save()
     outsider = gql.as_token(await make_token("tasks:read", "tasks:write", product_id=other_product.id))
     assert (await outsider.data(TASKS))["tasks"]["nodes"] == []
-    refused = await outsider.data(COMPLETE, {"id": str(thank_you.id), "o": "DONE"})
+    refused = await outsider.data(COMPLETE, {"id": gid("Task", thank_you.id), "o": "DONE"})
     assert refused["completeTask"]["userErrors"] == [{"code": "NOT_FOUND", "field": ["id"]}]
     owner = gql.as_token(await make_token("tasks:write"))
-    assert (await owner.data(COMPLETE, {"id": str(thank_you.id), "o": "ASKED"}))["completeTask"][
+    assert (await owner.data(COMPLETE, {"id": gid("Task", thank_you.id), "o": "ASKED"}))["completeTask"][
         "userErrors"] == [{"code": "INVALID_OUTCOME", "field": ["outcome"]}]
-    done = await owner.data(COMPLETE, {"id": str(thank_you.id), "o": "DONE"})
+    done = await owner.data(COMPLETE, {"id": gid("Task", thank_you.id), "o": "DONE"})
     assert done["completeTask"]["task"]["outcome"] == "DONE"
 
 
@@ -81,6 +82,6 @@ async def test_an_approval_task_is_done_by_approving_its_ask(gql, make_token, wo
     approval = Task(kind="approval", title="Approve ask")
     await approval.save()
     client = gql.as_token(await make_token("tasks:write"))
-    refused = await client.data(COMPLETE, {"id": str(approval.id), "o": "DONE"})
+    refused = await client.data(COMPLETE, {"id": gid("Task", approval.id), "o": "DONE"})
     assert refused["completeTask"]["userErrors"] == [{"code": "APPROVE_INSTEAD", "field": ["id"]}]
     assert (await Task.select(Task.status).where(Task.id == approval.id).first())["status"] == "open"

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.ids import gid
+
 CREATE_PRODUCT = """mutation($i: ProductInput!) { createProduct(input: $i) {
   product { id slug name brandColor } userErrors { field message code } } }"""
 UPDATE_PRODUCT = """mutation($id: ID!, $i: ProductInput!) { updateProduct(id: $id, input: $i) {
@@ -41,7 +43,7 @@ async def test_product_create_update_and_errors(admin):
     assert sorted(codes(bad["createProduct"])) == ["INVALID_COLOR", "INVALID_SLUG", "NAME_REQUIRED"]
     renamed = (await admin.data(UPDATE_PRODUCT, {"id": product["id"], "i": {"name": "Ledger 2"}}))
     assert renamed["updateProduct"]["product"]["name"] == "Ledger 2"
-    missing = (await admin.data(UPDATE_PRODUCT, {"id": "999", "i": {"name": "x"}}))
+    missing = (await admin.data(UPDATE_PRODUCT, {"id": gid("Product", 999), "i": {"name": "x"}}))
     assert codes(missing["updateProduct"]) == ["NOT_FOUND"]
     listing = await admin.data('{ products(slug: "ledger") { nodes { name } } }')
     assert listing["products"]["nodes"] == [{"name": "Ledger 2"}]
@@ -56,7 +58,7 @@ async def test_product_limited_token_cannot_create_products(gql, make_token, pro
 async def test_platform_profile_create_update_and_errors(admin, product):
     capterra = (await admin.data('{ reviewPlatforms(key: "capterra") { nodes { id } } }'))
     platform_id = capterra["reviewPlatforms"]["nodes"][0]["id"]
-    base = {"productId": product.id, "platformId": platform_id,
+    base = {"productId": gid("Product", product.id), "platformId": platform_id,
             "profileUrl": "https://capterra.example/p/1",
             "reviewUrl": "https://capterra.example/p/1/write"}
     created = (await admin.data(CREATE_PROFILE, {"i": base}))["createPlatformProfile"]
@@ -69,7 +71,7 @@ async def test_platform_profile_create_update_and_errors(admin, product):
     bad = (await admin.data(CREATE_PROFILE, {"i": {**base, "reviewUrl": "javascript:alert(1)",
                                                    "targetRating": 7}}))
     assert sorted(codes(bad["createPlatformProfile"])) == ["INVALID_TARGET", "INVALID_URL"]
-    partial = (await admin.data(CREATE_PROFILE, {"i": {"productId": product.id}}))
+    partial = (await admin.data(CREATE_PROFILE, {"i": {"productId": gid("Product", product.id)}}))
     assert sorted(e["field"][0] for e in partial["createPlatformProfile"]["userErrors"]) == \
         ["platformId", "profileUrl", "reviewUrl"]
     updated = (await admin.data(UPDATE_PROFILE, {"id": created["profile"]["id"],

@@ -9,6 +9,7 @@ import random
 import pytest
 
 from models.catalogue.platforms import PlatformProfile, ReviewPlatform
+from tests.ids import gid
 
 RECORD = """mutation($p: ID!, $a: Float!, $n: Int!, $d: Date) {
   recordRatingReading(profileId: $p, average: $a, reviewCount: $n, takenOn: $d) {
@@ -26,7 +27,7 @@ async def profiles(product):
         profile = PlatformProfile(product=product.id, platform=platform["id"],
                                   profile_url=f"https://{key}.example/p", review_url=f"https://{key}.example/w")
         await profile.save()
-        found[key] = str(profile.id)
+        found[key] = gid("PlatformProfile", profile.id)
     return found
 
 

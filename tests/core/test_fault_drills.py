@@ -35,6 +35,7 @@ from models.asking.tables import Ask, AskTouch
 from models.core.actors import SYSTEM
 from models.people.customers import upsert_customers
 from tests.asking.fixtures import activate, make_campaign
+from tests.ids import gid
 
 REPO = Path(__file__).resolve().parents[2]
 ASKS = 10_000
@@ -254,7 +255,8 @@ async def test_two_apis_and_two_workers_make_no_duplicate_asks(world, make_token
             batch = [{"source": "billing", "eventId": f"renew-{i}", "customerExternalId": f"pair-{i}",
                       "kind": "RENEWED", "occurredAt": now.isoformat()} for i in range(300)]
             sends = [client.post(f"http://127.0.0.1:{port}/graphql",
-                                 json={"query": API_SIGNALS, "variables": {"p": str(product.id), "s": batch}},
+                                 json={"query": API_SIGNALS,
+                                       "variables": {"p": gid("Product", product.id), "s": batch}},
                                  headers={"Authorization": f"Bearer {token}"})
                      for port in ports for _ in range(2)]
             answers = [r.json()["data"]["recordSignals"] for r in await asyncio.gather(*sends)]

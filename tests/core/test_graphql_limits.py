@@ -9,6 +9,7 @@ import pytest
 
 import settings
 from models.core.pagination import MAX_PAGE_SIZE
+from tests.ids import gid
 
 PLATFORMS = "{ reviewPlatforms(first: %s) { nodes { key } } }"
 TYPO = "{ reviewPlatfroms { nodes { key } } }"
@@ -195,18 +196,18 @@ async def test_product_limited_token_sees_and_writes_only_its_product(gql, make_
 
     writer = gql.as_token(await make_token("customers:write"))
     for prod, ext in ((product, "ledger-1"), (other_product, "roster-1")):
-        data = await writer.data(UPSERT, {"p": str(prod.id), "ext": ext})
+        data = await writer.data(UPSERT, {"p": gid("Product", prod.id), "ext": ext})
         assert data["upsertCustomers"] == {"createdCount": 1, "userErrors": []}
 
     limited = gql.as_token(await make_token("customers:read", "customers:write",
                                             product_id=other_product.id))
     nodes = (await limited.data(CUSTOMERS))["customers"]["nodes"]
-    assert nodes == [{"externalId": "roster-1", "productId": str(other_product.id)}]
+    assert nodes == [{"externalId": "roster-1", "productId": gid("Product", other_product.id)}]
     foreign = await limited.data("query($p: ID) { customers(filter: {productId: $p}) "
-                                 "{ nodes { id } } }", {"p": str(product.id)})
+                                 "{ nodes { id } } }", {"p": gid("Product", product.id)})
     assert foreign["customers"]["nodes"] == []
 
-    refused = await limited.data(UPSERT, {"p": str(product.id), "ext": "sneaky"})
+    refused = await limited.data(UPSERT, {"p": gid("Product", product.id), "ext": "sneaky"})
     assert refused["upsertCustomers"] == {
         "createdCount": 0, "userErrors": [{"code": "PRODUCT_FORBIDDEN", "field": ["productId"]}]}
     assert await Customer.count().where(Customer.external_id == "sneaky") == 0

@@ -15,6 +15,7 @@ from models.access.webhooks import sign
 from models.core.actors import SYSTEM
 from models.core.urls import is_safe_url, url_problem
 from models.reviews.reviews import Review
+from tests.ids import gid
 
 TODAY = dt.date.today().isoformat()
 IMPORT = """mutation($p: ID, $r: [ReviewInput!]!) { importReviews(productId: $p, reviews: $r) {
@@ -58,7 +59,8 @@ async def writer(gql, make_token):
 async def test_review_import_refuses_script_urls(writer, world):
     items = [{"platform": "g2", "externalId": f"x-{i}", "rating": 5, "reviewedOn": TODAY,
               "url": url} for i, url in enumerate(BAD_URLS[:6])]
-    payload = (await writer.data(IMPORT, {"p": world["product"].id, "r": items}))["importReviews"]
+    payload = (await writer.data(IMPORT, {"p": gid("Product", world["product"].id),
+                                          "r": items}))["importReviews"]
     assert payload["createdCount"] == 0
     assert {e["code"] for e in payload["userErrors"]} == {"INVALID_URL"}
     assert len(payload["userErrors"]) == 6
@@ -80,16 +82,16 @@ async def test_the_signed_webhook_refuses_script_urls(http, world):
 
 
 async def test_every_url_field_uses_the_rule(writer, world):
-    product = str(world["product"].id)
+    product = gid("Product", world["product"].id)
     checks = {
         "createProduct": ('mutation { createProduct(input: {slug: "x", name: "X", '
                           'website: "javascript:alert(1)"}) { userErrors { code field } } }'),
         "createSender": ('mutation { createSender(input: {name: "S", email: "s@x.example", '
                          'photoUrl: "javascript:alert(1)"}) { userErrors { code field } } }'),
         "createPlatformProfile": (f'mutation {{ createPlatformProfile(input: {{productId: "{product}", '
-                                  'platformId: "1", profileUrl: "javascript:alert(1)", '
+                                  'platformId: "UmV2aWV3UGxhdGZvcm06MQ", profileUrl: "javascript:alert(1)", '
                                   'reviewUrl: "https://ok.example"}) { userErrors { code field } } }'),
-        "updateReviewPlatform": ('mutation { updateReviewPlatform(id: "1", input: '
+        "updateReviewPlatform": ('mutation { updateReviewPlatform(id: "UmV2aWV3UGxhdGZvcm06MQ", input: '
                                  '{website: "data:text/html,x"}) { userErrors { code field } } }'),
     }
     for name, document in checks.items():
@@ -134,16 +136,33 @@ async def test_any_string_argument_is_bounded(gql, make_token):
 async def test_overlong_review_fields_are_user_errors(writer, world):
     items = [{"platform": "g2", "externalId": "long", "rating": 5, "reviewedOn": TODAY,
               "reviewerName": "n" * 201, "body": "b" * 20_001}]
-    payload = (await writer.data(IMPORT, {"p": world["product"].id, "r": items}))["importReviews"]
+    payload = (await writer.data(IMPORT, {"p": gid("Product", world["product"].id),
+                                          "r": items}))["importReviews"]
     assert sorted(e["code"] for e in payload["userErrors"]) == ["TOO_LONG", "TOO_LONG"]
 
 
-@pytest.mark.parametrize("value", ["2147483648", "9223372036854775808", "-1", "0",
-                                   "99999999999999999999999999", "1e3", " 1", "١٢"])
-async def test_out_of_range_ids_are_clear_errors(writer, value):
+def _b64(text: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("value", [
+    "2147483648", "-1", "0", "1e3", " 1", "١٢", "x" * 65,  # not global ids at all
+    _b64("Campaign:2147483648"), _b64("Campaign:99999999999999999999999"), _b64("Campaign:-1"),
+    _b64("Campaign:0"), _b64("Campaign:01"), _b64("Campaign:1e3"), _b64("Campaign: 1"),
+    _b64("Campaign:١٢"), _b64("Campaign:1").rstrip("=") + "==", _b64("Campaign:1\n"),
+    _b64("Nope:1"), _b64("\xff\xfe:1"), "Q2FtcGFpZ246MQ!!"])
+async def test_malformed_or_out_of_range_ids_are_clear_errors(writer, value):
     body = await writer("query($id: ID!) { campaignLint(id: $id) { message } }", {"id": value})
     assert body["data"] is None
-    assert body["errors"][0]["message"] == "`id` is not a valid id."
+    assert body["errors"][0]["message"] == "`id` is not an id returned by this API."
+
+
+async def test_an_id_of_another_type_is_named_in_the_error(writer):
+    body = await writer("query($id: ID!) { campaignLint(id: $id) { message } }",
+                        {"id": gid("Product", 1)})
+    assert body["errors"][0]["message"] == "`id` must be the id of a Campaign, not of a Product."
 
 
 @pytest.mark.parametrize("cursor", [f"id:{2**31}", f"id:{2**80}", "id:-5"])

@@ -10,16 +10,17 @@ import pytest
 
 from api.graphql.schema import schema
 from models.access.tokens import create_token
-from models.asking.tables import Campaign, SelectionRun, Task
+from models.asking.tables import Ask, AskClick, AskTouch, Campaign, SelectionRun, Task
 from models.catalogue.platforms import PlatformProfile, ReviewPlatform
 from models.catalogue.products import Product
 from models.catalogue.readings import record_rating_reading
 from models.core.actors import SYSTEM
-from models.people.customers import upsert_customers
+from models.people.customers import Customer, upsert_customers
 from models.people.senders import save_sender
-from models.people.signals import record_signals
+from models.people.signals import Signal, record_signals
 from models.quotes.tables import Quote, QuoteConsent
 from models.reviews.reviews import Review
+from tests.ids import gid
 
 # Each root list field, queried with every nested field that reaches other rows.
 LIST_QUERIES = {
@@ -32,23 +33,32 @@ LIST_QUERIES = {
     "senders": "senders(first: $n) { nodes { id email } }",
     "apiTokens": "apiTokens(first: $n) { nodes { id prefix } }",
     "campaigns": "campaigns(first: $n) { nodes { id name productId } }",
-    "selectionRuns": "selectionRuns(campaignId: 1, first: $n) { nodes { id skipped sampling } }",
+    "selectionRuns": f'selectionRuns(campaignId: "{gid("Campaign", 1)}", first: $n) '
+                     "{ nodes { id skipped sampling } }",
     "reviews": "reviews(first: $n) { nodes { id platformKey rating lane customerId } }",
     "quotes": "quotes(first: $n) { nodes { id status productId consents { placement state } } }",
-    "ratingReadings": "ratingReadings(profileId: 1, first: $n) { nodes { id takenOn average profileId } }",
+    "ratingReadings": f'ratingReadings(profileId: "{gid("PlatformProfile", 1)}", first: $n) '
+                      "{ nodes { id takenOn average profileId } }",
+    "asks": "asks(first: $n) { nodes { id status channel platformKey customer { email } "
+            "signal { kind } touches { sequence status messageId } clicks { counted reason } } }",
     "tasks": "tasks(first: $n) { nodes { id kind status outcome productId customerId askId } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
-    "campaignLint": ("campaignLint(id: 1) { rule locale }", 3),
+    "campaignLint": (f'campaignLint(id: "{gid("Campaign", 1)}") {{ rule locale }}', 3),
     "campaignFunnel": ("campaignFunnel(groupBy: PLATFORM) { key selected }", 2),
-    "reviewThemes": ("reviewThemes(productId: 1) { month theme reviews }", 2),
-    "ratingsByMonth": ("ratingsByMonth(profileId: 1) { month average }", 3),
-    "inAppAsks": ('inAppAsks(customerExternalId: "c1", productId: 1) { askId link }', 2),
+    "reviewThemes": (f'reviewThemes(productId: "{gid("Product", 1)}") {{ month theme reviews }}', 2),
+    "ratingsByMonth": (f'ratingsByMonth(profileId: "{gid("PlatformProfile", 1)}") {{ month average }}', 3),
+    "inAppAsks": (f'inAppAsks(customerExternalId: "c1", productId: "{gid("Product", 1)}") '
+                  "{ askId link }", 2),
+    # 20 customers and 5 quotes with nested rows: one query per type, one per nested loader.
+    "nodes": ("nodes(ids: [" + ", ".join([f'"{gid("Customer", i)}"' for i in range(1, 21)]
+                                        + [f'"{gid("Quote", i)}"' for i in range(1, 6)])
+              + "]) { id ... on Customer { product { slug } } ... on Quote { consents { state } } }", 5),
 }
 # Token lookup + the page + one batch per distinct nested loader.
-MAX_QUERIES = {"customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3, "quotes": 3,
-               "ratingReadings": 3}
+MAX_QUERIES = {"asks": 6, "customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3,
+               "quotes": 3, "ratingReadings": 3}
 
 
 def test_every_list_field_has_a_guard():
@@ -101,6 +111,18 @@ async def many_rows():
                 {"source": "crm", "event_id": f"{p}-{i}", "customer_external_id": f"c{i % 12}",
                  "kind": "renewed", "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(hours=i)}
                 for i in range(48)])
+    now = dt.datetime.now(dt.UTC)
+    for customer in await Customer.select(Customer.id, Customer.product):  # 24 asks
+        signal = await Signal.select(Signal.id).where(Signal.customer == customer["id"]).first()
+        ask = Ask(campaign=customer["product"], customer=customer["id"], profile=customer["product"],
+                  channel="email", status="sent", planned_at=now, signal=signal["id"])
+        await ask.save()
+        for seq in (0, 1):
+            touch = AskTouch(ask=ask.id, seq=seq, message_id=f"m{ask.id}-{seq}@x.example",
+                             status="sent", scheduled_at=now)
+            await touch.save()
+            await AskClick.insert(AskClick(touch=touch.id, method="GET", human=seq == 0,
+                                           reason="" if seq == 0 else "scanner"))
 
 
 @pytest.mark.parametrize("field", sorted(LIST_QUERIES))

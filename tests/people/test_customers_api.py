@@ -2,10 +2,12 @@
 
 import pytest
 
+from tests.ids import gid
+
 UPSERT = """
 mutation($productId: ID, $customers: [CustomerInput!]!) {
   upsertCustomers(productId: $productId, customers: $customers) {
-    results { index externalId status id }
+    results { index externalId status customerId }
     createdCount updatedCount unchangedCount
     userErrors { field message code }
   }
@@ -34,19 +36,19 @@ async def writer(gql, make_token, product):
 
 
 async def test_upsert_creates_then_is_idempotent_then_updates(writer, product):
-    first = (await writer.data(UPSERT, {"productId": product.id, "customers": items(3)}))
+    first = (await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(3)}))
     payload = first["upsertCustomers"]
     assert payload["userErrors"] == []
     assert payload["createdCount"] == 3
     assert [r["status"] for r in payload["results"]] == ["CREATED"] * 3
 
-    again = (await writer.data(UPSERT, {"productId": product.id, "customers": items(3)}))
+    again = (await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(3)}))
     assert again["upsertCustomers"]["unchangedCount"] == 3
-    assert [r["id"] for r in again["upsertCustomers"]["results"]] == \
-        [r["id"] for r in payload["results"]]
+    assert [r["customerId"] for r in again["upsertCustomers"]["results"]] == \
+        [r["customerId"] for r in payload["results"]]
 
     changed = [{"externalId": "crm-1", "plan": "enterprise"}]  # other fields omitted: kept
-    third = (await writer.data(UPSERT, {"productId": product.id, "customers": changed}))
+    third = (await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": changed}))
     assert third["upsertCustomers"]["updatedCount"] == 1
     listing = await writer.data(LIST, {"filter": {"plan": "enterprise"}})
     nodes = [e["node"] for e in listing["customers"]["edges"]]
@@ -54,7 +56,7 @@ async def test_upsert_creates_then_is_idempotent_then_updates(writer, product):
 
 
 async def test_a_thousand_items_in_one_call(writer, product, count_queries):
-    payload = (await writer.data(UPSERT, {"productId": product.id,
+    payload = (await writer.data(UPSERT, {"productId": gid("Product", product.id),
                                           "customers": items(1000)}))["upsertCustomers"]
     assert payload["createdCount"] == 1000
     # Token check, product check, existing lookup, one INSERT, audit: not one per item.
@@ -67,7 +69,7 @@ async def test_one_bad_item_writes_nothing_and_names_every_problem(writer, produ
     batch[2]["locale"] = "fr"
     batch[2]["timeZone"] = "Mars/Olympus"
     batch[3]["externalId"] = "crm-0"  # duplicate of index 0
-    payload = (await writer.data(UPSERT, {"productId": product.id,
+    payload = (await writer.data(UPSERT, {"productId": gid("Product", product.id),
                                           "customers": batch}))["upsertCustomers"]
     assert payload["results"] == []
     found = {(tuple(e["field"]), e["code"]) for e in payload["userErrors"]}
@@ -81,7 +83,7 @@ async def test_one_bad_item_writes_nothing_and_names_every_problem(writer, produ
 
 
 async def test_new_customer_without_email_is_refused(writer, product):
-    payload = (await writer.data(UPSERT, {"productId": product.id, "customers": [
+    payload = (await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": [
         {"externalId": "no-mail"}]}))["upsertCustomers"]
     assert [(e["code"], e["field"]) for e in payload["userErrors"]] == \
         [("REQUIRED", ["customers", "0", "email"])]
@@ -90,12 +92,12 @@ async def test_new_customer_without_email_is_refused(writer, product):
 async def test_product_is_required_for_unlimited_tokens_and_must_exist(writer):
     payload = (await writer.data(UPSERT, {"customers": items(1)}))["upsertCustomers"]
     assert payload["userErrors"][0]["code"] == "PRODUCT_REQUIRED"
-    payload = (await writer.data(UPSERT, {"productId": 999, "customers": items(1)}))
+    payload = (await writer.data(UPSERT, {"productId": gid("Product", 999), "customers": items(1)}))
     assert payload["upsertCustomers"]["userErrors"][0]["code"] == "NOT_FOUND"
 
 
 async def test_pagination_walks_every_row_once(writer, product):
-    await writer.data(UPSERT, {"productId": product.id, "customers": items(25)})
+    await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(25)})
     seen, after, pages = [], None, 0
     while True:
         page = (await writer.data(LIST, {"first": 10, "after": after}))["customers"]
@@ -110,7 +112,7 @@ async def test_pagination_walks_every_row_once(writer, product):
 
 
 async def test_filters(writer, product):
-    await writer.data(UPSERT, {"productId": product.id, "customers": items(12)})
+    await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(12)})
 
     async def ids(flt):
         data = await writer.data(LIST, {"first": 100, "filter": flt})
@@ -126,12 +128,12 @@ async def test_filters(writer, product):
 
 async def test_customers_with_signals_cost_a_fixed_number_of_queries(writer, product, gql,
                                                                      make_token, count_queries):
-    await writer.data(UPSERT, {"productId": product.id, "customers": items(30)})
+    await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(30)})
     signals = gql.as_token(await make_token("signals:write"))
     await signals.data(
         """mutation($p: ID, $s: [SignalInput!]!) { recordSignals(productId: $p, signals: $s) {
              userErrors { code } } }""",
-        {"p": product.id, "s": [{"source": "billing", "eventId": f"e{i}",
+        {"p": gid("Product", product.id), "s": [{"source": "billing", "eventId": f"e{i}",
                                  "customerExternalId": f"crm-{i % 30}", "kind": "RENEWED",
                                  "occurredAt": f"2026-01-{1 + i % 28:02d}T10:00:00+00:00"}
                                 for i in range(120)]})
@@ -151,12 +153,13 @@ async def test_customers_with_signals_cost_a_fixed_number_of_queries(writer, pro
 
 
 async def test_nested_signals_are_newest_first_and_bounded(writer, product, gql, make_token):
-    await writer.data(UPSERT, {"productId": product.id, "customers": items(1)})
+    await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(1)})
     signals = gql.as_token(await make_token("signals:write"))
     await signals.data(
         """mutation($p: ID, $s: [SignalInput!]!) { recordSignals(productId: $p, signals: $s) {
              userErrors { code } } }""",
-        {"p": product.id, "s": [{"source": "crm", "eventId": f"e{i}", "customerExternalId": "crm-0",
+        {"p": gid("Product", product.id), "s": [{"source": "crm", "eventId": f"e{i}",
+                                                 "customerExternalId": "crm-0",
                                  "kind": "UPGRADED", "occurredAt": f"2026-03-{10 + i}T00:00:00Z"}
                                 for i in range(8)]})
     data = await writer.data("{ customers { nodes { signals(last: 3) { eventId } } } }")

@@ -12,6 +12,7 @@ from models.quotes.quotes import approve_quote
 from models.quotes.showcase import load_showcase
 from models.reviews.reviews import Review
 from tests.asking.test_asking_sending import first_touch, planned_world
+from tests.ids import gid
 from tests.quotes.fixtures import EDITOR, quotes_from
 
 ERASE = """mutation($id: ID!) { eraseCustomer(id: $id) { erasedId signalsCleared messagesCleared
@@ -53,7 +54,7 @@ async def test_erasure_leaves_no_trace_and_keeps_the_aggregates(gql, make_token,
 
     customer = await Customer.objects().get(Customer.external_id == "us1")
     client = gql.as_token(await make_token("customers:write"))
-    erased = (await client.data(ERASE, {"id": str(customer.id)}))["eraseCustomer"]
+    erased = (await client.data(ERASE, {"id": gid("Customer", customer.id)}))["eraseCustomer"]
     assert erased["userErrors"] == [] and erased["quotesDeleted"] == 2  # both sentences
     assert erased["messagesCleared"] >= 1 and erased["reviewsAnonymised"] == 1
 
@@ -62,7 +63,7 @@ async def test_erasure_leaves_no_trace_and_keeps_the_aggregates(gql, make_token,
             [r["rating"] for r in await Review.select(Review.rating)]) == before
     assert (await load_showcase(SYSTEM, world["product"].id, "home_page")).quotes == []
     assert await Task.count().where(Task.customer == customer.id) == 0
-    again = (await client.data(ERASE, {"id": str(customer.id)}))["eraseCustomer"]
+    again = (await client.data(ERASE, {"id": gid("Customer", customer.id)}))["eraseCustomer"]
     assert [e["code"] for e in again["userErrors"]] == ["ALREADY_ERASED"]
 
     back = await upsert_customers(SYSTEM, world["product"].id, [
@@ -113,9 +114,10 @@ async def test_erasure_scrubs_the_audit_trail_of_admin_edits_and_imports(http, g
     events = {r["id"] for r in await AuditEvent.select(AuditEvent.id)}
 
     client = gql.as_token(await make_token("customers:write"))
-    assert (await client.data(ERASE, {"id": str(customer.id)}))["eraseCustomer"]["userErrors"] == []
+    assert (await client.data(ERASE, {"id": gid("Customer",
+                                                customer.id)}))["eraseCustomer"]["userErrors"] == []
     twin = await Customer.objects().get(Customer.external_id == "twin")
-    assert (await client.data(ERASE, {"id": str(twin.id)}))["eraseCustomer"]["userErrors"] == []
+    assert (await client.data(ERASE, {"id": gid("Customer", twin.id)}))["eraseCustomer"]["userErrors"] == []
     assert await traces(database, *needles) == []
     after = {r["id"] for r in await AuditEvent.select(AuditEvent.id)}
     assert events < after  # every event kept (details scrubbed), the erasures recorded

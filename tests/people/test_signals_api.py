@@ -2,10 +2,12 @@
 
 import pytest
 
+from tests.ids import gid
+
 RECORD = """
 mutation($p: ID, $s: [SignalInput!]!) {
   recordSignals(productId: $p, signals: $s) {
-    results { index eventId status id }
+    results { index eventId status signalId }
     createdCount duplicateCount
     userErrors { field message code }
   }
@@ -28,20 +30,20 @@ def signal(i, **extra):
 
 
 async def test_replayed_events_are_reported_as_duplicates(client, product):
-    first = (await client.data(RECORD, {"p": product.id, "s": [signal(0), signal(1)]}))
+    first = (await client.data(RECORD, {"p": gid("Product", product.id), "s": [signal(0), signal(1)]}))
     assert first["recordSignals"]["createdCount"] == 2
-    replay = (await client.data(RECORD, {"p": product.id, "s": [signal(1), signal(2)]}))
+    replay = (await client.data(RECORD, {"p": gid("Product", product.id), "s": [signal(1), signal(2)]}))
     payload = replay["recordSignals"]
     assert [(r["eventId"], r["status"]) for r in payload["results"]] == \
         [("t-1", "DUPLICATE"), ("t-2", "CREATED")]
-    assert payload["results"][0]["id"] == first["recordSignals"]["results"][1]["id"]
+    assert payload["results"][0]["signalId"] == first["recordSignals"]["results"][1]["signalId"]
     listing = await client.data("{ signals(first: 100) { nodes { eventId kind customerId } } }")
     assert sorted(n["eventId"] for n in listing["signals"]["nodes"]) == ["t-0", "t-1", "t-2"]
 
 
 async def test_same_event_id_from_another_source_is_a_different_event(client, product):
-    await client.data(RECORD, {"p": product.id, "s": [signal(0)]})
-    other = (await client.data(RECORD, {"p": product.id, "s": [signal(0, source="billing")]}))
+    await client.data(RECORD, {"p": gid("Product", product.id), "s": [signal(0)]})
+    other = (await client.data(RECORD, {"p": gid("Product", product.id), "s": [signal(0, source="billing")]}))
     assert other["recordSignals"]["createdCount"] == 1
 
 
@@ -55,7 +57,7 @@ async def test_batch_is_all_or_nothing_with_per_item_errors(client, product):
         signal(5, occurredAt="2026-10-01T09:30:00"),  # naive timestamp
         signal(0),  # duplicate within the batch
     ]
-    payload = (await client.data(RECORD, {"p": product.id, "s": batch}))["recordSignals"]
+    payload = (await client.data(RECORD, {"p": gid("Product", product.id), "s": batch}))["recordSignals"]
     assert payload["results"] == []
     assert {(e["field"][1], e["code"]) for e in payload["userErrors"]} == {
         ("1", "UNKNOWN_CUSTOMER"), ("2", "NPS_SCORE_REQUIRED"), ("3", "NPS_SCORE_UNEXPECTED"),
@@ -65,7 +67,7 @@ async def test_batch_is_all_or_nothing_with_per_item_errors(client, product):
 
 
 async def test_nps_answers_keep_their_score(client, product):
-    payload = await client.data(RECORD, {"p": product.id, "s": [
+    payload = await client.data(RECORD, {"p": gid("Product", product.id), "s": [
         signal(0, kind="NPS_ANSWER", npsScore=9)]})
     assert payload["recordSignals"]["userErrors"] == []
     data = await client.data('{ signals(filter: {kinds: [NPS_ANSWER]}) { nodes { npsScore '
@@ -74,7 +76,7 @@ async def test_nps_answers_keep_their_score(client, product):
 
 
 async def test_out_of_range_nps_score(client, product):
-    payload = (await client.data(RECORD, {"p": product.id, "s": [
+    payload = (await client.data(RECORD, {"p": gid("Product", product.id), "s": [
         signal(0, kind="NPS_ANSWER", npsScore=11)]}))["recordSignals"]
     assert [e["code"] for e in payload["userErrors"]] == ["NPS_SCORE_RANGE"]
 
@@ -89,13 +91,14 @@ async def test_a_product_limited_token_writes_and_reads_only_its_product(gql, ma
                                                   "email": f"{prod.slug}@x.example"}])
     limited = gql.as_token(await make_token("signals:write", "signals:read",
                                             product_id=other_product.id))
-    refused = (await limited.data(RECORD, {"p": product.id, "s": [signal(0)]}))["recordSignals"]
+    refused = (await limited.data(RECORD, {"p": gid("Product", product.id),
+                                           "s": [signal(0)]}))["recordSignals"]
     assert [e["code"] for e in refused["userErrors"]] == ["PRODUCT_FORBIDDEN"]
     # Without productId the token's own product is used.
     accepted = (await limited.data(RECORD, {"s": [signal(0, customerExternalId="same-id")]}))
     assert accepted["recordSignals"]["createdCount"] == 1
     full = gql.as_token(await make_token("signals:write", "signals:read"))
-    await full.data(RECORD, {"p": product.id, "s": [signal(9, customerExternalId="same-id")]})
+    await full.data(RECORD, {"p": gid("Product", product.id), "s": [signal(9, customerExternalId="same-id")]})
     seen = await limited.data("{ signals { nodes { eventId } } }")
     assert [n["eventId"] for n in seen["signals"]["nodes"]] == ["t-0"]
 

@@ -14,6 +14,7 @@ from piccolo.apps.user.tables import BaseUser
 
 from models.core.links import make_token
 from models.quotes.tables import Quote
+from tests.ids import gid
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 USERNAME, PASSWORD = "ada", "correct-horse-battery-staple"
@@ -97,7 +98,7 @@ async def test_approve_in_admin_consent_then_see_it_on_demo(served, browser, mon
     demo = await browser.new_page()
     await demo.goto(f"{served}/demo#token={token}")
     await demo.locator("#platforms .badge").first.wait_for()
-    assert await demo.locator(f"figure[data-quote='{candidate['id']}']").count() == 0
+    assert await demo.locator(f"figure[data-quote='{gid('Quote', candidate['id'])}']").count() == 0
 
     # 4. The reviewer grants consent on their page.
     consent = await browser.new_page()
@@ -109,7 +110,7 @@ async def test_approve_in_admin_consent_then_see_it_on_demo(served, browser, mon
 
     # 5. The quote is on /demo, with its platform badge and stars per platform.
     await demo.reload()
-    quote = demo.locator(f"figure[data-quote='{candidate['id']}']")
+    quote = demo.locator(f"figure[data-quote='{gid('Quote', candidate['id'])}']")
     await quote.wait_for()
     assert candidate["text"] in await quote.inner_text()
     assert "Review on" in await quote.locator(".platform").inner_text()
@@ -126,5 +127,5 @@ async def test_approve_in_admin_consent_then_see_it_on_demo(served, browser, mon
     await demo.reload()
     await demo.locator("#platforms .badge").first.wait_for()
     await demo.wait_for_function("document.getElementById('status').textContent !== 'Loading…'")
-    assert await demo.locator(f"figure[data-quote='{candidate['id']}']").count() == 0
+    assert await demo.locator(f"figure[data-quote='{gid('Quote', candidate['id'])}']").count() == 0
     assert (await demo.request.get(f"{served}/showcase/quotes/{candidate['id']}/card.png")).status == 404

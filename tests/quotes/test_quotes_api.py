@@ -2,6 +2,7 @@
 
 from models.core.outbox import OutboxMessage
 from models.people.customers import Customer
+from tests.ids import gid
 
 APPROVE = """mutation($id: ID!, $p: [Placement!]) { approveQuote(id: $id, placements: $p) {
   quote { id status approvedBy consents { placement state published } }
@@ -13,7 +14,7 @@ PRAISE = """mutation($c: ID!, $t: String!) { capturePraise(customerId: $c, text:
 async def test_capture_approve_and_list(gql, make_token, world, redis):
     client = gql.as_token(await make_token("quotes:write", "quotes:read"))
     customer = await Customer.objects().get(Customer.email == "us2@client.example")
-    captured = (await client.data(PRAISE, {"c": str(customer.id),
+    captured = (await client.data(PRAISE, {"c": gid("Customer", customer.id),
                                            "t": "Rolling out took one afternoon."}))["capturePraise"]
     assert captured["userErrors"] == [] and captured["quote"]["source"] == "praise"
     quote_id = captured["quote"]["id"]
@@ -32,9 +33,9 @@ async def test_capture_approve_and_list(gql, make_token, world, redis):
 async def test_expected_failures_are_user_errors(gql, make_token, world):
     client = gql.as_token(await make_token("quotes:write"))
     customer = await Customer.objects().get(Customer.email == "us2@client.example")
-    empty = (await client.data(PRAISE, {"c": str(customer.id), "t": "  "}))["capturePraise"]
+    empty = (await client.data(PRAISE, {"c": gid("Customer", customer.id), "t": "  "}))["capturePraise"]
     assert [(e["code"], e["field"]) for e in empty["userErrors"]] == [("TEXT_REQUIRED", ["text"])]
-    missing = (await client.data(APPROVE, {"id": "999"}))["approveQuote"]
+    missing = (await client.data(APPROVE, {"id": gid("Quote", 999)}))["approveQuote"]
     assert [e["code"] for e in missing["userErrors"]] == ["NOT_FOUND"] and missing["quote"] is None
 
 
@@ -43,5 +44,5 @@ async def test_quotes_need_their_scope(gql, make_token, world):
     response = await client("{ quotes(first: 1) { nodes { id } } }")
     assert "quotes:read" in response["errors"][0]["message"]
     customer = await Customer.objects().get(Customer.email == "us2@client.example")
-    refused = await client(PRAISE, {"c": str(customer.id), "t": "Nice."})
+    refused = await client(PRAISE, {"c": gid("Customer", customer.id), "t": "Nice."})
     assert "quotes:write" in refused["errors"][0]["message"]

@@ -15,12 +15,13 @@ from models.core.actors import SYSTEM
 from models.quotes.consent import decide_consent, revoke_consent
 from models.quotes.quotes import approve_quote, edit_quote
 from models.quotes.tables import Quote
+from tests.ids import gid
 from tests.quotes.fixtures import EDITOR
 
 SHOWCASE = """query($p: Placement!) { showcase(placement: $p) {
   productName label placement
   platforms { key averageRating reviewCount profileUrl asOf }
-  quotes { id text rating platformName sourceUrl disclosures imageUrl
+  quotes { quoteId text rating platformName sourceUrl disclosures imageUrl
            attribution { name title company photoUrl } } } }"""
 
 
@@ -77,7 +78,7 @@ async def test_only_published_consented_quotes_and_the_platforms_own_figures(htt
     await approve_quote(EDITOR, quotes[1].id)  # approved, consent pending: not shown
     body = (await fetch(http, site_token)).json()["data"]["showcase"]
     assert body["label"].startswith("Selected testimonials")
-    assert [q["id"] for q in body["quotes"]] == [str(candidate.id)]
+    assert [q["quoteId"] for q in body["quotes"]] == [gid("Quote", candidate.id)]
     quote = body["quotes"][0]
     assert quote["text"] == candidate.text and quote["rating"] == 5 and quote["platformName"] == "Capterra"
     assert quote["sourceUrl"] == "https://capterra.example/reviews/cap-1"
@@ -111,7 +112,7 @@ async def test_scope_and_product_limits(http, gql, make_token, world, other_prod
     # A token for another product cannot ask for this one by id.
     asked = await gql.as_token(elsewhere).post(
         "query($id: ID) { showcase(placement: HOME_PAGE, productId: $id) { productName } }",
-        {"id": str(world["product"].id)})
+        {"id": gid("Product", world["product"].id)})
     assert asked.json()["data"]["showcase"] is None
 
 

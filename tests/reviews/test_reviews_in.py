@@ -11,10 +11,11 @@ from models.asking.tables import Ask, AskTouch, Task
 from models.core.actors import SYSTEM
 from models.quotes.tables import Quote
 from models.reviews.reviews import Improvement, Review
+from tests.ids import gid
 
 IMPORT = """mutation($p: ID, $r: [ReviewInput!]!, $skip: Boolean!) {
   importReviews(productId: $p, reviews: $r, skipInvalid: $skip) {
-    results { index externalId status id } createdCount duplicateCount
+    results { index externalId status reviewId } createdCount duplicateCount
     skipped { field code message } userErrors { field code message } } }"""
 TODAY = dt.date.today().isoformat()
 
@@ -41,7 +42,7 @@ async def client(gql, make_token):
 
 
 async def imported(client, world, items, skip=False):
-    data = await client.data(IMPORT, {"p": world["product"].id, "r": items, "skip": skip})
+    data = await client.data(IMPORT, {"p": gid("Product", world["product"].id), "r": items, "skip": skip})
     return data["importReviews"]
 
 
@@ -164,10 +165,10 @@ async def test_ratings_by_month_and_themes_over_time(client, world):
     profile = (await PlatformProfile.select(PlatformProfile.id).where(
         PlatformProfile.platform.key == "capterra"))[0]["id"]
     months = await client.data('query($id: ID!) { ratingsByMonth(profileId: $id) { month average '
-                               'reviews } }', {"id": profile})
+                               'reviews } }', {"id": gid("PlatformProfile", profile)})
     assert [(m["average"], m["reviews"]) for m in months["ratingsByMonth"]] == [(5.0, 1), (3.5, 2)]
     themes = await client.data('query($p: ID!) { reviewThemes(productId: $p) { month kind theme '
-                               'reviews } }', {"p": world["product"].id})
+                               'reviews } }', {"p": gid("Product", world["product"].id)})
     this_month = [t for t in themes["reviewThemes"] if t["month"] == dt.date.today().replace(
         day=1).isoformat()]
     praise = {t["theme"]: t["reviews"] for t in this_month if t["kind"] == "praise"}
@@ -196,7 +197,7 @@ async def test_a_token_from_another_product_links_nothing(client, world, other_p
     await PlatformProfile.insert(PlatformProfile(product=other_product.id, platform=g2,
                                                  profile_url="https://g2.example/o",
                                                  review_url="https://g2.example/o/w"))
-    await client.data(IMPORT, {"p": other_product.id, "skip": False, "r": [
+    await client.data(IMPORT, {"p": gid("Product", other_product.id), "skip": False, "r": [
         review("x-1", "g2", 5, askToken=make_token("click", touch))]})
     row = (await Review.select(Review.customer, Review.ask))[0]
     assert row == {"customer": None, "ask": None}
