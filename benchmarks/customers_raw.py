@@ -63,6 +63,11 @@ SIGNALS_SQL = (
 )
 
 
+def _global_id(type_name: str, row_id: int) -> str:
+    """The same opaque id the API returns (api/graphql/relay.py), so both answers are alike."""
+    return base64.urlsafe_b64encode(f"{type_name}:{row_id}".encode()).decode().rstrip("=")
+
+
 def _cursor(row_id: int) -> str:
     """api/graphql/relay.py `encode_cursor`."""
     return base64.urlsafe_b64encode(f"id:{row_id}".encode()).decode()
@@ -132,13 +137,13 @@ def build_raw_app(dsn: str, pool_min: int = 2, pool_max: int = 10):
         if rows:
             for s in await pool.fetch(SIGNALS_SQL, list(signals), NESTED_SIGNALS):
                 signals[s["customer"]].append({
-                    "id": str(s["id"]), "kind": s["kind"].upper(), "source": s["source"],
+                    "id": _global_id("Signal", s["id"]), "kind": s["kind"].upper(), "source": s["source"],
                     "occurredAt": _iso(s["occurred_at"]), "npsScore": s["nps_score"],
                 })
         edges = [{
             "cursor": _cursor(r["id"]),
             "node": {
-                "id": str(r["id"]), "externalId": r["external_id"], "email": r["email"],
+                "id": _global_id("Customer", r["id"]), "externalId": r["external_id"], "email": r["email"],
                 "firstName": r["first_name"], "lastName": r["last_name"],
                 "company": r["company"], "plan": r["plan"], "country": r["country"],
                 "signals": signals[r["id"]],

@@ -6,14 +6,40 @@ import datetime as dt
 from enum import Enum
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from api.asking.campaign_rules import (
+    CampaignAudience,
+    CampaignAudienceInput,
+    CampaignFollowUp,
+    CampaignFollowUpInput,
+    CampaignIncentive,
+    CampaignIncentiveInput,
+    CampaignPacing,
+    CampaignPacingInput,
+    CampaignRouting,
+    CampaignRoutingInput,
+    CampaignSampling,
+    CampaignSamplingInput,
+    CampaignStatus,
+    MessageTemplate,
+    MessageTemplateInput,
+    SelectionRules,
+    SelectionSampling,
+    SkipCount,
+    TriggerKind,
+    TriggerSignal,
+    skips_of,
+    stored_templates,
+    templates_of,
+)
+from api.asking.enums import Channel
 from api.graphql.errors import map_errors, user_error_type
 from api.graphql.nodes import Node, node_kind
 from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
 from api.graphql.relay import Connection, decode_id, global_id, paginate
+from api.people.customers import LocaleEnum
 from models.asking import campaigns as domain
 from models.asking.funnel import funnel
 from models.asking.previews import preview_campaign, request_test_send
@@ -25,20 +51,44 @@ from models.core.pagination import PageRequest
 @strawberry.type(name="Campaign")
 class CampaignType(Node):
     name: str
-    status: str
-    trigger_kind: str
-    trigger_signal: str | None
-    audience: JSON
-    sampling: JSON
-    channel: str
-    templates: JSON
-    routing: JSON
-    pacing: JSON
-    follow_up: JSON
-    cooldown_days: int
-    incentive: JSON | None
+    status: CampaignStatus
+    trigger_kind: TriggerKind
+    trigger_signal: TriggerSignal | None
+    channel: Channel
+    cooldown_days: int = strawberry.field(description="Days before the same customer is asked again.")
     activated_at: dt.datetime | None
+    finished_at: dt.datetime | None
     created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @strawberry.field
+    def audience(self) -> CampaignAudience:
+        return CampaignAudience.of(self.audience)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def sampling(self) -> CampaignSampling:
+        return CampaignSampling.of(self.sampling)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="One message per locale.")
+    def templates(self) -> list[MessageTemplate]:
+        return templates_of(self.templates)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def routing(self) -> CampaignRouting:
+        return CampaignRouting.of(self.routing)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def pacing(self) -> CampaignPacing:
+        return CampaignPacing.of(self.pacing)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def follow_up(self) -> CampaignFollowUp:
+        return CampaignFollowUp.of(self.follow_up)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def incentive(self) -> CampaignIncentive | None:
+        stored = self.incentive  # type: ignore[attr-defined]
+        return CampaignIncentive(description=stored.get("description", "")) if stored else None
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
@@ -49,18 +99,24 @@ class CampaignType(Node):
         return global_id("Sender", self.sender)  # type: ignore[attr-defined,return-value]
 
 
+@strawberry.enum(description="ERROR blocks activation; WARNING is advice.")
+class LintSeverity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
 @strawberry.type(name="LintFinding")
 class LintFindingType:
-    locale: str
+    locale: LocaleEnum
     rule: str
-    severity: str
+    severity: LintSeverity
     message: str
     field: str
 
 
 @strawberry.type(name="CampaignPreview")
 class CampaignPreviewType:
-    locale: str
+    locale: LocaleEnum
     platform: str | None
     routing_reason: str
     subject: str
@@ -79,9 +135,22 @@ class SelectionRunType(Node):
     eligible: int
     selected: int
     planned: int
-    skipped: JSON
-    sampling: JSON
-    rules: JSON
+
+    @strawberry.field(description="Candidates left out, per reason.")
+    def skipped(self) -> list[SkipCount]:
+        return skips_of(self.skipped)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def sampling(self) -> SelectionSampling:
+        return SelectionSampling.of(self.sampling)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def rules(self) -> SelectionRules:
+        return SelectionRules.of(self.rules)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    def campaign_id(self) -> strawberry.ID:
+        return global_id("Campaign", self.campaign)  # type: ignore[attr-defined,return-value]
 
 
 @strawberry.enum
@@ -103,33 +172,25 @@ class FunnelRowType:
     unsubscribed: int
 
 
-@strawberry.input
+@strawberry.input(description="Fields left out keep their stored value (their default on create).")
 class CampaignInput:
     product_id: strawberry.ID | None = None
     name: str | None = None
-    trigger_kind: str | None = strawberry.field(default=None, description="signal | one_off")
-    trigger_signal: str | None = strawberry.field(
-        default=None, description="renewed | upgraded | ticket_resolved | tenure_milestone")
-    audience: JSON | None = strawberry.field(
-        default=None, description="{plans, countries, regions, locales, min_tenure_days, "
-                                  "max_tenure_days}; never sentiment.")
-    sampling: JSON | None = strawberry.field(
-        default=None, description='{"rule": "everyone" | "share" (+share, seed) | "every_nth" (+n)}')
-    channel: str | None = strawberry.field(default=None,
-                                           description="email | call | social_dm | in_app")
+    trigger_kind: TriggerKind | None = None
+    trigger_signal: TriggerSignal | None = None
+    audience: CampaignAudienceInput | None = strawberry.field(
+        default=None, description="Plain facts and timing; there is no field for sentiment.")
+    sampling: CampaignSamplingInput | None = None
+    channel: Channel | None = None
     sender_id: strawberry.ID | None = None
-    templates: JSON | None = strawberry.field(
-        default=None, description='{"en": {"subject": "…", "body": "…"}, "fr": {…}}')
-    routing: JSON | None = strawberry.field(
-        default=None, description='{"strategy": "fixed" | "weighted" | "need", "platforms", '
-                                  '"fixed", "weights"}')
-    pacing: JSON | None = strawberry.field(
-        default=None, description="{max_per_hour, max_per_day, business_hours, business_days, "
-                                  "jitter_minutes}")
-    follow_up: JSON | None = strawberry.field(default=None, description="{count, after_days}")
+    templates: list[MessageTemplateInput] | None = strawberry.field(
+        default=None, description="One per locale; replaces the stored set.")
+    routing: CampaignRoutingInput | None = None
+    pacing: CampaignPacingInput | None = None
+    follow_up: CampaignFollowUpInput | None = None
     cooldown_days: int | None = None
-    incentive: JSON | None = strawberry.field(
-        default=None, description='{"description": "…"}; identical for everyone, disclosed.')
+    incentive: CampaignIncentiveInput | None = strawberry.field(
+        default=None, description="Identical for everyone, whatever the rating; disclosed.")
 
 
 _CONFIG_CODES = ["REQUIRED", "NOT_FOUND", "PRODUCT_FORBIDDEN", "NOT_EDITABLE", "NAME_REQUIRED",
@@ -173,17 +234,24 @@ class PreviewCampaignPayload:
 
 
 def _fields(data: CampaignInput) -> dict:
-    fields = {k: getattr(data, k) for k in (
-        "name", "trigger_kind", "trigger_signal", "audience", "sampling", "channel", "templates",
-        "routing", "pacing", "follow_up", "cooldown_days", "incentive")}
+    fields: dict = {"name": data.name, "cooldown_days": data.cooldown_days}
+    for name in ("trigger_kind", "trigger_signal", "channel"):
+        value = getattr(data, name)
+        fields[name] = None if value is None else value.value
+    for name in ("audience", "sampling", "routing", "pacing", "follow_up"):
+        value = getattr(data, name)
+        fields[name] = None if value is None else value.stored()
+    fields["templates"] = None if data.templates is None else stored_templates(data.templates)
+    fields["incentive"] = None if data.incentive is None else {"description": data.incentive.description}
     fields["product"] = decode_id(data.product_id, "productId", "Product")
     fields["sender"] = decode_id(data.sender_id, "senderId", "Sender")
     return fields
 
 
 def _findings(per_locale: dict[str, list]) -> list[LintFindingType]:
-    return [LintFindingType(locale=loc, rule=f.rule, severity=f.severity, message=f.message,
-                            field=f.field) for loc, found in per_locale.items() for f in found]
+    return [LintFindingType(locale=LocaleEnum(loc), rule=f.rule, severity=LintSeverity(f.severity),
+                            message=f.message, field=f.field)
+            for loc, found in per_locale.items() for f in found]
 
 
 async def _transition(info: Info, id: strawberry.ID, action: str) -> CampaignTransitionPayload:
@@ -201,8 +269,9 @@ class CampaignQueries:
     @strawberry.field(permission_classes=[needs("campaigns:read")])
     async def campaigns(self, info: Info, first: int | None = None, after: str | None = None,
                         last: int | None = None, before: str | None = None,
-                        status: str | None = None) -> Connection[CampaignType]:
-        page = await paginate(lambda page: domain.list_campaigns(info.context.actor, status, page),
+                        status: CampaignStatus | None = None) -> Connection[CampaignType]:
+        wanted = status.value if status else None
+        page = await paginate(lambda page: domain.list_campaigns(info.context.actor, wanted, page),
                               first, after, last, before)
         return Connection.from_page(page)
 
@@ -215,9 +284,10 @@ class CampaignQueries:
     @strawberry.field(permission_classes=[needs("campaigns:read")])
     async def campaign_preview(self, info: Info, id: strawberry.ID,
                                customer_id: strawberry.ID | None = None,
-                               locale: str | None = None) -> PreviewCampaignPayload:
+                               locale: LocaleEnum | None = None) -> PreviewCampaignPayload:
         outcome = await preview_campaign(info.context.actor, decode_id(id, "id", "Campaign"),
-                                         decode_id(customer_id, "customerId", "Customer"), locale)
+                                         decode_id(customer_id, "customerId", "Customer"),
+                                         locale.value if locale else None)
         preview = outcome.value
         return PreviewCampaignPayload(
             preview=CampaignPreviewType(
@@ -276,8 +346,9 @@ class CampaignMutations:
     @strawberry.mutation(permission_classes=[needs("campaigns:write")],
                          description="Send the message to the campaign's own sender, marked [Test].")
     async def test_send_campaign(self, info: Info, id: strawberry.ID,
-                                 locale: str | None = None) -> TestSendCampaignPayload:
-        outcome = await request_test_send(info.context.actor, decode_id(id, "id", "Campaign"), locale)
+                                 locale: LocaleEnum | None = None) -> TestSendCampaignPayload:
+        outcome = await request_test_send(info.context.actor, decode_id(id, "id", "Campaign"),
+                                          locale.value if locale else None)
         if outcome.ok and info.context.queue is not None:
             await info.context.queue.hand_over([outcome.value])
         return TestSendCampaignPayload(queued=outcome.ok,

@@ -27,12 +27,19 @@ def user_error_type(mutation: str, codes: list[str]) -> type:
     return MutationUserError
 
 
+def _camel(part: str) -> str:
+    # Domain paths may name stored keys (pacing.max_per_hour); clients know the input's names.
+    head, *rest = part.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
 def map_errors(error_type: type, errors: list[DomainUserError]) -> list:
     mapped = []
     for error in errors:
         if error.code not in error_type.codes:
             # A domain code the schema does not declare is a bug, not a user error.
             raise RuntimeError(f"{error_type.__name__} has no code {error.code}")
-        mapped.append(error_type(field=list(error.field) or None, message=error.message,
+        mapped.append(error_type(field=[_camel(str(p)) for p in error.field] or None,
+                                 message=error.message,
                                  code=error_type.code_enum[error.code]))
     return mapped

@@ -24,8 +24,8 @@ MAX_NESTED_SIGNALS = 20
 
 @strawberry.enum(name="Locale")
 class LocaleEnum(Enum):
-    en = "en"
-    fr = "fr"
+    EN = "en"
+    FR = "fr"
 
 
 @strawberry.enum

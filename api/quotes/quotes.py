@@ -40,10 +40,24 @@ class QuoteStatus(Enum):
     REJECTED = "rejected"
 
 
+@strawberry.enum(description="The customer's answer for one placement.")
+class ConsentState(Enum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    DECLINED = "declined"
+    REVOKED = "revoked"
+
+
+@strawberry.enum(description="REVIEW: from an imported review; PRAISE: captured with 'Can I quote you?'.")
+class QuoteSource(Enum):
+    REVIEW = "review"
+    PRAISE = "praise"
+
+
 @strawberry.type(name="QuoteConsent")
 class QuoteConsentType:
     placement: Placement
-    state: str = strawberry.field(description="requested, granted, declined or revoked.")
+    state: ConsentState
     requested_at: dt.datetime
     decided_at: dt.datetime | None
     published: bool
@@ -54,7 +68,7 @@ class QuoteConsentType:
            wrap=lambda row: _quote(row))
 @strawberry.type(name="Quote")
 class QuoteType(Node):
-    source: str = strawberry.field(description="review, or praise captured with 'Can I quote you?'")
+    source: QuoteSource
     text: str
     original_text: str
     attribution_name: str
@@ -96,7 +110,7 @@ class QuoteType(Node):
     @strawberry.field
     async def consents(self, info: Info) -> list[QuoteConsentType]:
         rows = await info.context.loaders.quote_consents.load(int(self.id))
-        return [QuoteConsentType(placement=Placement(r["placement"]), state=r["state"],
+        return [QuoteConsentType(placement=Placement(r["placement"]), state=ConsentState(r["state"]),
                                  requested_at=r["requested_at"], decided_at=r["decided_at"],
                                  published=r["published"]) for r in rows or []]
 

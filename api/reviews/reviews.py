@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 from strawberry.scalars import JSON
@@ -22,6 +23,20 @@ from models.reviews.intake import import_reviews
 @node_kind("reviews:read",
            lambda actor, ids: _rows(
                queries.list_reviews(actor, queries.ReviewFilter(), PageRequest.only(ids))))
+@strawberry.enum(description="Where a review goes: PRAISE (4–5★, quote candidates), OUTREACH (3★, "
+                             "a personal follow-up) or IMPROVE (1–2★, an improvement record).")
+class ReviewLane(Enum):
+    PRAISE = "praise"
+    OUTREACH = "outreach"
+    IMPROVE = "improve"
+
+
+@strawberry.enum(description="PRAISE: what reviewers like (pros); ASK: what they ask for (cons).")
+class ThemeKind(Enum):
+    PRAISE = "praise"
+    ASK = "ask"
+
+
 @strawberry.type(name="Review")
 class ReviewType(Node):
     platform_key: str
@@ -42,7 +57,7 @@ class ReviewType(Node):
     url: str
     incentivized: bool
     insider: bool
-    lane: str = strawberry.field(description="praise (quote candidates), outreach, or improve.")
+    lane: ReviewLane
     match_confidence: float
     match_reason: str
     themes: JSON
@@ -108,7 +123,7 @@ class ImportReviewsPayload:
 @strawberry.type(name="ThemeCount")
 class ThemeCountType:
     month: dt.date
-    kind: str
+    kind: ThemeKind
     theme: str
     reviews: int
 
@@ -124,7 +139,7 @@ class MonthRatingType:
 class ReviewFilter:
     product_id: strawberry.ID | None = None
     platform: str | None = None
-    lane: str | None = None
+    lane: ReviewLane | None = None
     since: dt.date | None = None
     min_rating: float | None = None
     max_rating: float | None = None
@@ -161,20 +176,21 @@ class ReviewQueries:
         flt = filter or ReviewFilter()
         domain_filter = queries.ReviewFilter(
             product_id=decode_id(flt.product_id, "productId", "Product"), platform_key=flt.platform,
-            lane=flt.lane, since=flt.since, min_rating=flt.min_rating, max_rating=flt.max_rating)
+            lane=flt.lane.value if flt.lane else None, since=flt.since, min_rating=flt.min_rating,
+            max_rating=flt.max_rating)
         page = await paginate(lambda page: queries.list_reviews(info.context.actor, domain_filter, page),
                               first, after, last, before)
         return Connection.from_page(page)
 
     @strawberry.field(permission_classes=[needs("reviews:read")],
                       description="What reviewers praise (pros) and ask for (cons), per month.")
-    async def review_themes(self, info: Info, product_id: strawberry.ID, lane: str | None = None,
+    async def review_themes(self, info: Info, product_id: strawberry.ID, lane: ReviewLane | None = None,
                             since: dt.date | None = None,
                             until: dt.date | None = None) -> list[ThemeCountType]:
         pid = decode_id(product_id, "productId", "Product")
         if not info.context.actor.may_touch_product(pid):
             return []
-        rows = await queries.theme_counts(pid, lane, since, until)
+        rows = await queries.theme_counts(pid, lane.value if lane else None, since, until)
         return [ThemeCountType(**vars(r)) for r in rows]
 
     @strawberry.field(permission_classes=[needs("reviews:read")],

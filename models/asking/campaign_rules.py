@@ -117,7 +117,7 @@ def check_pacing(pacing: dict[str, Any]) -> list[UserError]:
     start, end = merged["business_hours"]
     if not 0 <= start < end <= 24:
         errors.append(_err("INVALID_PACING", "Business hours are [start, end) within 0–24.",
-                           "pacing", "business_hours"))
+                           "pacing", "business_hours_start"))
     if not merged["business_days"] or set(merged["business_days"]) - set(range(7)):
         errors.append(_err("INVALID_PACING", "Business days are 0 (Monday) to 6.", "pacing",
                            "business_days"))

@@ -114,7 +114,7 @@ async def test_senders_belong_to_a_product_or_are_shared(gql, make_token, world,
 
     # A campaign of B may use a shared sender or B's own, never A's.
     campaign = """mutation($s: ID) { createCampaign(input: {name: "B renewals", senderId: $s,
-        triggerKind: "signal", triggerSignal: "renewed"})
+        triggerKind: SIGNAL, triggerSignal: RENEWED})
         { campaign { id } userErrors { code field } } }"""
     assert (await mine_token.data(campaign, {"s": gid("Sender",
                                                       theirs.id)}))["createCampaign"]["userErrors"] == [

@@ -34,7 +34,8 @@ LIST_QUERIES = {
     "apiTokens": "apiTokens(first: $n) { nodes { id prefix } }",
     "campaigns": "campaigns(first: $n) { nodes { id name productId } }",
     "selectionRuns": f'selectionRuns(campaignId: "{gid("Campaign", 1)}", first: $n) '
-                     "{ nodes { id skipped sampling } }",
+                     "{ nodes { id skipped { reason count } sampling { rule seed } "
+                     "rules { cooldownDays } } }",
     "reviews": "reviews(first: $n) { nodes { id platformKey rating lane customerId } }",
     "quotes": "quotes(first: $n) { nodes { id status productId consents { placement state } } }",
     "ratingReadings": f'ratingReadings(profileId: "{gid("PlatformProfile", 1)}", first: $n) '

@@ -66,7 +66,7 @@ async def test_a_thousand_items_in_one_call(writer, product, count_queries):
 async def test_one_bad_item_writes_nothing_and_names_every_problem(writer, product):
     batch = items(4)
     batch[1]["email"] = "not-an-email"
-    batch[2]["locale"] = "fr"
+    batch[2]["locale"] = "FR"
     batch[2]["timeZone"] = "Mars/Olympus"
     batch[3]["externalId"] = "crm-0"  # duplicate of index 0
     payload = (await writer.data(UPSERT, {"productId": gid("Product", product.id),

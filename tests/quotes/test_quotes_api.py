@@ -16,12 +16,12 @@ async def test_capture_approve_and_list(gql, make_token, world, redis):
     customer = await Customer.objects().get(Customer.email == "us2@client.example")
     captured = (await client.data(PRAISE, {"c": gid("Customer", customer.id),
                                            "t": "Rolling out took one afternoon."}))["capturePraise"]
-    assert captured["userErrors"] == [] and captured["quote"]["source"] == "praise"
+    assert captured["userErrors"] == [] and captured["quote"]["source"] == "PRAISE"
     quote_id = captured["quote"]["id"]
     approved = (await client.data(APPROVE, {"id": quote_id, "p": ["SOCIAL"]}))["approveQuote"]
     assert approved["userErrors"] == []
     assert approved["quote"]["status"] == "APPROVED" and approved["quote"]["approvedBy"] == "token:test token"
-    assert approved["quote"]["consents"] == [{"placement": "SOCIAL", "state": "requested",
+    assert approved["quote"]["consents"] == [{"placement": "SOCIAL", "state": "REQUESTED",
                                               "published": False}]
     # The consent request was handed to the worker queue right after the commit.
     message = (await OutboxMessage.select().where(OutboxMessage.job == "send_consent_request"))[0]

@@ -171,8 +171,8 @@ async def test_ratings_by_month_and_themes_over_time(client, world):
                                'reviews } }', {"p": gid("Product", world["product"].id)})
     this_month = [t for t in themes["reviewThemes"] if t["month"] == dt.date.today().replace(
         day=1).isoformat()]
-    praise = {t["theme"]: t["reviews"] for t in this_month if t["kind"] == "praise"}
-    asks = {t["theme"]: t["reviews"] for t in this_month if t["kind"] == "ask"}
+    praise = {t["theme"]: t["reviews"] for t in this_month if t["kind"] == "PRAISE"}
+    asks = {t["theme"]: t["reviews"] for t in this_month if t["kind"] == "ASK"}
     assert praise.get("customer support") == 2 and asks.get("price") == 1
 
 
