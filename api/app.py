@@ -6,6 +6,7 @@ import asyncio
 import hmac
 import logging
 from contextlib import asynccontextmanager
+from typing import Any
 
 import msgspec
 from cross_web import HTTPException  # what Strawberry's views turn into a 4xx response
@@ -21,6 +22,8 @@ import settings
 from api.asking.links import ROUTES as link_routes
 from api.graphql.context import CredentialRefused, context_getter
 from api.graphql.schema import schema
+from api.http.graphql_media import GRAPHQL_RESPONSE, negotiate
+from api.http.graphql_media import JSON as JSON_MEDIA
 from api.http.json_body import BadJson, decode_json_body
 from api.http.observability import observability_middleware
 from api.http.rate_limits import rate_limit_middleware
@@ -56,6 +59,34 @@ def graphql_controller() -> type:
 
         def encode_json(self, data: object) -> bytes:
             return msgspec.json.encode(data)
+
+        async def execute_request(self, request: Request, context: Any, root_value: Any) -> Response:
+            # GraphQL over HTTP: the media type by Accept (api/http/graphql_media.py). A browser
+            # asking for the IDE (text/html) is Strawberry's to answer.
+            accept = request.headers.get("accept")
+            media = negotiate(accept)
+            if media is None and not (request.method == "GET" and "text/html" in (accept or "")):
+                return Response({"errors": [{"message": f"Accept {GRAPHQL_RESPONSE} or {JSON_MEDIA}.",
+                                             "extensions": {"code": "NOT_ACCEPTABLE"}}]},
+                                status_code=406, media_type=JSON_MEDIA)
+            request.state.graphql_media = media
+            request.state.graphql_context = context
+            response = await super().execute_request(request, context, root_value)
+            if media == GRAPHQL_RESPONSE and response.media_type == MediaType.JSON:
+                response.media_type = GRAPHQL_RESPONSE
+                if request.state.get("graphql_not_executed") and response.status_code == 200:
+                    response.status_code = 400
+            return response
+
+        async def process_result(self, request: Request, result: Any) -> Any:
+            data = await super().process_result(request, result)
+            context = request.state.get("graphql_context")
+            if (request.state.get("graphql_media") == GRAPHQL_RESPONSE and result.errors
+                    and not getattr(context, "executed", False)):
+                # Failed before execution (parse, validation, variables): no `data` entry.
+                data.pop("data", None)
+                request.state.graphql_not_executed = True
+            return data
 
         def decode_json(self, data: str | bytes) -> object:
             # Strawberry turns only JSONDecodeError into a 400: invalid UTF-8 and deep nesting

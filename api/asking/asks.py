@@ -28,7 +28,7 @@ class AskTouchType(Node):
     status: TouchStatus
     scheduled_at: dt.datetime
     sent_at: dt.datetime | None
-    message_id: str = strawberry.field(description="The mail's Message-ID header, without <>.")
+    message_id: str = strawberry.field(description="The mail's Message-ID header, as sent.")
     subject: str
     failure_reason: str = strawberry.field(description="Why it failed or was cancelled, else empty.")
     attempts: int

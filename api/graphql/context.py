@@ -24,6 +24,7 @@ class Context(BaseContext, kw_only=True):
     queue: Any = None  # jobs.outbox.Relay, or None when no worker queue is configured
     loaders: Loaders
     unavailable: bool = False  # set when the database could not be reached: answer 503
+    executed: bool = False  # set once execution starts: the document parsed, validated, coerced
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:

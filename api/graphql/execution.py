@@ -38,6 +38,12 @@ class SettledExecutionContext(StrawberryGraphQLCoreExecutionContext):
     until it finishes.
     """
 
+    def execute_operation(self, *args: Any, **kwargs: Any):
+        # Parsed, validated and its variables coerced: what GraphQL over HTTP calls executed.
+        if hasattr(self.context_value, "executed"):
+            self.context_value.executed = True
+        return super().execute_operation(*args, **kwargs)
+
     def settle_in_background(self, awaitables) -> None:
         started = []
         for awaitable in awaitables:

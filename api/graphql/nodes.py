@@ -68,6 +68,8 @@ def node_kind(scope: str | None, fetch: Fetch, wrap: Callable[[Any], Any] | None
     """Registers a Node type: put it above `@strawberry.type`."""
 
     def register(cls: type) -> type:
+        if not (isinstance(cls, type) and issubclass(cls, Node)):
+            raise TypeError(f"@node_kind decorates a Node type, not {cls!r}")
         name = cls.__strawberry_definition__.name  # type: ignore[attr-defined]
         KINDS[name] = NodeKind(cls, scope, fetch, wrap)
         NODE_TYPES.add(name)

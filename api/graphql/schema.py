@@ -9,6 +9,7 @@ import time
 import strawberry
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import AddValidationRules, MaskErrors, MaxTokensLimiter, ParserCache
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 import settings
@@ -27,6 +28,7 @@ from api.graphql.input_limits import StringLimits, variables_problem
 from api.graphql.introspection_cache import IntrospectionCache
 from api.graphql.nodes import NodeQueries
 from api.graphql.relay import ArgumentError
+from api.graphql.scalars import SCALAR_MAP
 from api.people.customers import CustomerMutations, CustomerQueries
 from api.people.senders import SenderMutations, SenderQueries
 from api.people.signals import SignalMutations, SignalQueries
@@ -146,6 +148,7 @@ def build_schema(execution_context_class: type | None = FastLeafExecutionContext
         query=Query,
         mutation=Mutation,
         execution_context_class=execution_context_class or SettledExecutionContext,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             lambda: ParserCache(maxsize=512),
             lambda: AddValidationRules(extra_rules),

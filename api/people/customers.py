@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import Enum
 from typing import Annotated
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
@@ -45,6 +45,18 @@ class BatchItemStatus(Enum):
     DUPLICATE = "DUPLICATE"
 
 
+@strawberry.type(description="A customer's handle on one network (for social-DM asks).")
+class SocialHandle:
+    network: str = strawberry.field(description="e.g. linkedin, x.")
+    handle: str
+
+
+@strawberry.input
+class SocialHandleInput:
+    network: str
+    handle: str
+
+
 @node_kind("customers:read",
            lambda actor, ids: _rows(
                domain.list_customers(actor, domain.CustomerFilter(), PageRequest.only(ids))))
@@ -63,13 +75,19 @@ class CustomerType(Node):
     # Plain fields: the stored strings are the enums' values, so no resolver is needed.
     locale: LocaleEnum
     email_status: EmailStatus
-    social_handles: JSON
     is_insider: bool
     is_notable: bool
     account_owner: str
     suppressed_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @strawberry.field
+    def social_handles(self) -> list[SocialHandle]:
+        stored = self.social_handles or {}  # type: ignore[attr-defined]
+        if isinstance(stored, str):  # jsonb as selected without load_json
+            stored = json.loads(stored)
+        return [SocialHandle(network=k, handle=v) for k, v in sorted(stored.items())]
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
@@ -115,7 +133,8 @@ class CustomerInput:
     country: str | None = None
     locale: LocaleEnum | None = None
     time_zone: str | None = None
-    social_handles: JSON | None = None
+    social_handles: list[SocialHandleInput] | None = strawberry.field(
+        default=None, description="Replaces the stored set; one per network.")
     is_insider: bool | None = None
     is_notable: bool | None = None
     account_owner: str | None = strawberry.field(
@@ -149,6 +168,9 @@ def customer_item(data: CustomerInput) -> dict:
     item = {name: getattr(data, name) for name in ("external_id", *domain.UPSERT_FIELDS)}
     if data.locale is not None:
         item["locale"] = data.locale.value
+    if data.social_handles is not None:
+        item["social_handles"] = {h.network.strip().lower(): h.handle.strip()
+                                  for h in data.social_handles}
     return item
 
 

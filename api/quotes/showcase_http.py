@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from api.http.graphql_media import negotiate
 from api.quotes.showcase_cache import SCOPE_FLAG, Entry, etag_for, has_errors
 from ops import metrics
 
@@ -25,14 +26,14 @@ def _monotonic_expiry(expires_at: dt.datetime | None) -> float | None:
     return time.monotonic() + (expires_at - dt.datetime.now(dt.UTC)).total_seconds()
 
 
-async def _send_cached(send, entry: Entry, not_modified: bool) -> None:
+async def _send_cached(send, entry: Entry, not_modified: bool, media: str) -> None:
     headers = [(b"etag", entry.etag.encode()), (b"cache-control", b"no-cache"),
-               (b"vary", b"Authorization")]
+               (b"vary", b"Authorization, Accept")]
     if not_modified:
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
         return
-    headers += [(b"content-type", b"application/json"),
+    headers += [(b"content-type", media.encode()),
                 (b"content-length", str(len(entry.body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": entry.body})
@@ -70,7 +71,12 @@ def showcase_cache_middleware(app):
         else:
             request_key = scope.get("query_string", b"")
         if_none_match = _header(scope, b"if-none-match").decode("latin-1")
-        key = (auth, method, request_key)
+        # The same answer in either media type; a client that accepts neither goes through (406).
+        media = negotiate(_header(scope, b"accept").decode("latin-1") or None)
+        if media is None:
+            await app(scope, receive, send)
+            return
+        key = (auth, method, media, request_key)
         entry = cache.get(key) if request_key is not None else None
         if entry is not None and entry.secret and cache.due_for_touch(entry.secret):
             from models.access.tokens import authenticate
@@ -81,7 +87,7 @@ def showcase_cache_middleware(app):
         if entry is not None:
             cache.hits += 1
             metrics.CACHE_HIT.inc()
-            await _send_cached(send, entry, method == "GET" and if_none_match == entry.etag)
+            await _send_cached(send, entry, method == "GET" and if_none_match == entry.etag, media)
             return
         cache.misses += 1
         metrics.CACHE_MISS.inc()
@@ -114,7 +120,7 @@ def showcase_cache_middleware(app):
             entry = Entry(payload, etag, flag.get("secret"), _monotonic_expiry(flag.get("expires_at")))
             if request_key is not None:
                 cache.put(key, entry, generation)
-            await _send_cached(send, entry, method == "GET" and if_none_match == etag)
+            await _send_cached(send, entry, method == "GET" and if_none_match == etag, media)
 
         await app(scope, downstream, capture)
 

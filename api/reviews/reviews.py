@@ -6,7 +6,6 @@ import datetime as dt
 from enum import Enum
 
 import strawberry
-from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
@@ -20,9 +19,6 @@ from models.reviews import queries as queries
 from models.reviews.intake import import_reviews
 
 
-@node_kind("reviews:read",
-           lambda actor, ids: _rows(
-               queries.list_reviews(actor, queries.ReviewFilter(), PageRequest.only(ids))))
 @strawberry.enum(description="Where a review goes: PRAISE (4–5★, quote candidates), OUTREACH (3★, "
                              "a personal follow-up) or IMPROVE (1–2★, an improvement record).")
 class ReviewLane(Enum):
@@ -37,6 +33,34 @@ class ThemeKind(Enum):
     ASK = "ask"
 
 
+@strawberry.type(description="Sub-ratings, on the platform's own scale, where it shows them.")
+class ReviewSubRatings:
+    ease_of_use: float | None
+    features: float | None
+    customer_support: float | None
+    value_for_money: float | None
+
+
+@strawberry.input
+class ReviewSubRatingsInput:
+    ease_of_use: float | None = None
+    features: float | None = None
+    customer_support: float | None = None
+    value_for_money: float | None = None
+
+
+@strawberry.type(description="The themes found in a review (models/reviews/themes.py).")
+class ReviewThemes:
+    praise: list[str] = strawberry.field(description="What the reviewer likes (from the pros).")
+    ask: list[str] = strawberry.field(description="What the reviewer asks for (from the cons).")
+
+
+SUB_RATINGS = ("ease_of_use", "features", "customer_support", "value_for_money")
+
+
+@node_kind("reviews:read",
+           lambda actor, ids: _rows(
+               queries.list_reviews(actor, queries.ReviewFilter(), PageRequest.only(ids))))
 @strawberry.type(name="Review")
 class ReviewType(Node):
     platform_key: str
@@ -44,7 +68,6 @@ class ReviewType(Node):
     rating: float = strawberry.field(description="Out of 5.")
     original_rating: float
     original_scale: int
-    sub_ratings: JSON
     title: str
     pros: str
     cons: str
@@ -60,7 +83,16 @@ class ReviewType(Node):
     lane: ReviewLane
     match_confidence: float
     match_reason: str
-    themes: JSON
+
+    @strawberry.field
+    def sub_ratings(self) -> ReviewSubRatings:
+        stored = self.sub_ratings or {}  # type: ignore[attr-defined]
+        return ReviewSubRatings(**{k: stored.get(k) for k in SUB_RATINGS})
+
+    @strawberry.field
+    def themes(self) -> ReviewThemes:
+        stored = self.themes or {}  # type: ignore[attr-defined]
+        return ReviewThemes(praise=list(stored.get("praise") or []), ask=list(stored.get("ask") or []))
 
     @strawberry.field
     def customer_id(self) -> strawberry.ID | None:
@@ -78,8 +110,8 @@ class ReviewInput:
     rating: float = strawberry.field(description="On the platform's own scale.")
     reviewed_on: dt.date
     scale: int | None = None
-    sub_ratings: JSON | None = strawberry.field(
-        default=None, description="{ease_of_use, features, customer_support, value_for_money}")
+    sub_ratings: ReviewSubRatingsInput | None = strawberry.field(
+        default=None, description="On the platform's own scale, like the rating.")
     title: str | None = None
     pros: str | None = None
     cons: str | None = None
@@ -149,8 +181,8 @@ def review_item(data: ReviewInput) -> dict:
     return {
         "platform_key": data.platform, "external_id": data.external_id,
         "original_rating": data.rating, "original_scale": data.scale,
-        "sub_ratings": {k: float(v) for k, v in (data.sub_ratings or {}).items()
-                        if isinstance(v, (int, float))},
+        "sub_ratings": {k: getattr(data.sub_ratings, k) for k in SUB_RATINGS
+                        if getattr(data.sub_ratings, k) is not None} if data.sub_ratings else {},
         **{k: getattr(data, k) or "" for k in ("title", "pros", "cons", "body", "reviewer_name",
                                                 "reviewer_title", "reviewer_company", "reviewer_email",
                                                 "language", "url", "ask_token")},

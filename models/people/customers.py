@@ -158,7 +158,16 @@ def normalise_customer_item(item: dict) -> tuple[dict, list[tuple[str, str, str]
                         ("company", 200), ("plan", 60)):
         if len(clean.get(name, "")) > limit:
             problems.append((name, "TOO_LONG", f"{name} is at most {limit} characters."))
+    handles = clean.get("social_handles")
+    if handles is not None and (not isinstance(handles, dict) or len(handles) > MAX_HANDLES or any(
+            not isinstance(k, str) or not isinstance(v, str) or not 0 < len(k) <= 30 or len(v) > 200
+            for k, v in handles.items())):
+        problems.append(("socialHandles", "TOO_LONG", f"At most {MAX_HANDLES} social handles: a "
+                         "network of up to 30 characters, a handle of up to 200."))
     return clean, problems
+
+
+MAX_HANDLES = 10
 
 
 _COLUMNS = ("product", "external_id", *UPSERT_FIELDS)

@@ -13,7 +13,7 @@ reference = build_schema(execution_context_class=None)  # graphql-core's own exe
 
 QUERIES = [
     """{ customers(first: 10) { edges { cursor node { id externalId email firstName customerSince
-        country locale emailStatus suppressedAt isInsider socialHandles createdAt productId
+        country locale emailStatus suppressedAt isInsider socialHandles { network handle } createdAt productId
         signals(last: 3) { id kind source occurredAt npsScore note payload } } }
         pageInfo { hasNextPage endCursor startCursor } } }""",
     """{ reviewPlatforms { nodes { key ratingScale subRatings vendorMayAsk rules: rulesNote } } }""",

@@ -77,7 +77,7 @@ async def test_the_signed_webhook_refuses_script_urls(http, world):
         "X-Plaudit-Token": issued.token.prefix, "Content-Type": "application/json",
         "X-Plaudit-Signature": sign(issued.signing_secret, int(time.time()), body)})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["code"] == "INVALID_URL"
+    assert response.json()["userErrors"][0]["code"] == "INVALID_URL"
     assert await Review.count() == 0
 
 

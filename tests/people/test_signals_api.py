@@ -54,14 +54,18 @@ async def test_batch_is_all_or_nothing_with_per_item_errors(client, product):
         signal(2, kind="NPS_ANSWER"),  # no score
         signal(3, npsScore=7),  # score on a non-NPS signal
         signal(4, occurredAt="2030-01-01T00:00:00Z"),
-        signal(5, occurredAt="2026-10-01T09:30:00"),  # naive timestamp
         signal(0),  # duplicate within the batch
     ]
     payload = (await client.data(RECORD, {"p": gid("Product", product.id), "s": batch}))["recordSignals"]
     assert payload["results"] == []
     assert {(e["field"][1], e["code"]) for e in payload["userErrors"]} == {
         ("1", "UNKNOWN_CUSTOMER"), ("2", "NPS_SCORE_REQUIRED"), ("3", "NPS_SCORE_UNEXPECTED"),
-        ("4", "IN_FUTURE"), ("5", "TIME_ZONE_REQUIRED"), ("6", "DUPLICATE_IN_BATCH")}
+        ("4", "IN_FUTURE"), ("5", "DUPLICATE_IN_BATCH")}
+    # A time without its offset is ambiguous: the DateTime scalar refuses it, naming the item.
+    naive = await client(RECORD, {"p": gid("Product", product.id),
+                                  "s": [signal(0), signal(1, occurredAt="2026-10-01T09:30:00")]})
+    assert naive["data"] is None and "[1].occurredAt" in naive["errors"][0]["message"]
+    assert "offset" in naive["errors"][0]["message"]
     listing = await client.data("{ signals { nodes { id } } }")
     assert listing["signals"]["nodes"] == []
 

@@ -136,10 +136,29 @@ async def test_signed_webhook_accepts_refuses_and_ignores_replays(http, world, m
             "Content-Type": "application/json"})
 
     first = await post()
-    assert first.status_code == 200 and first.json()["created"] == 1
+    assert first.status_code == 200 and first.json()["createdCount"] == 1
+    review_id = (await Review.select(Review.id).first())["id"]
+    assert first.json()["results"] == [{"index": 0, "externalId": "w-1", "status": "CREATED",
+                                        "reviewId": gid("Review", review_id)}]
     replay = await post()
-    assert replay.status_code == 200 and replay.json() == {"created": 0, "duplicates": 1,
-                                                           "skipped": [], "errors": []}
+    assert replay.status_code == 200 and replay.json() == {
+        "results": [{"index": 0, "externalId": "w-1", "status": "DUPLICATE",
+                     "reviewId": gid("Review", review_id)}],
+        "createdCount": 0, "duplicateCount": 1, "skipped": [], "userErrors": []}
+    # The product as GraphQL names it; an id of another type is a clear 400.
+    named = json.dumps({"productId": gid("Product", world["product"].id),
+                        "reviews": [{"platform": "g2", "externalId": "w-2", "rating": 4,
+                                     "reviewedOn": TODAY}]}).encode()
+    assert (await post(named)).json()["createdCount"] == 1
+    wrong = json.dumps({"productId": gid("Review", 1), "reviews": []}).encode()
+    refused = await post(wrong)
+    assert refused.status_code == 400 and "Product" in refused.json()["error"]
+    invalid = json.dumps({"reviews": [{"platform": "g2", "externalId": "w-3", "rating": 9,
+                                       "reviewedOn": TODAY}]}).encode()
+    rejected = await post(invalid)
+    assert rejected.status_code == 422
+    assert [(e["field"], e["code"]) for e in rejected.json()["userErrors"]] == [
+        (["reviews", "0", "rating"], "INVALID_RATING")]
     assert (await post(secret="0" * 64)).status_code == 401
     stale = await post(at=time.time() - 3600)
     assert stale.status_code == 401 and "replay" in stale.json()["error"]
@@ -150,7 +169,7 @@ async def test_signed_webhook_accepts_refuses_and_ignores_replays(http, world, m
     await ApiToken.update({ApiToken.revoked_at: dt.datetime.now(dt.UTC)}).where(
         ApiToken.id == issued.token.id)
     assert (await post()).status_code == 401
-    assert await Review.count() == 1
+    assert await Review.count() == 2
 
 
 async def test_ratings_by_month_and_themes_over_time(client, world):
