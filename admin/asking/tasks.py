@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from admin.access.audit import audit_hooks, column_name
 from models.asking.tables import Task
-from models.asking.tasks import set_task_state
+from models.asking.tasks import complete_task, set_task_state
 from models.core.actors import admin_actor
 
 GROUP = "Inbox"
@@ -105,6 +105,9 @@ class UpdateTaskForm(BaseModel):
     task_id: int = Field(description="The task's id, as listed under Inbox → Task.")
     action: str = Field(default="keep", description="done (mark it done), undo (reopen it) or "
                         "keep (leave the status as it is).")
+    outcome: str = Field(default="", description="With done: how it went — asked, declined or "
+                         "not_reached for a call or DM ask (asked counts the ask as sent); done "
+                         "(the default) for any other task.")
     assignee: str | None = Field(default=None, description="Who does it; empty = unchanged, "
                                  f"'{UNASSIGN}' = nobody.")
 
@@ -124,11 +127,17 @@ async def update_task_endpoint(request: Request, data: UpdateTaskForm) -> str:
         assignee = ""
     if ACTIONS[action] is None and assignee is None:
         raise ValueError("Nothing to change: choose done or undo, or give an assignee.")
-    outcome = await set_task_state(_actor(request), data.task_id, done=ACTIONS[action],
-                                   assignee=assignee)
-    if not outcome.ok:
-        raise ValueError(f"Task #{data.task_id}: {_messages(outcome.errors)}")
-    return _described(outcome.value)
+    actor = _actor(request)
+    async with Task._meta.db.transaction():  # all of it or nothing
+        outcome = await set_task_state(actor, data.task_id,
+                                       done=None if action == "done" else ACTIONS[action],
+                                       assignee=assignee)
+        if outcome.ok and action == "done":
+            # The domain's completion: a call or DM ask moves with its outcome.
+            outcome = await complete_task(actor, data.task_id, data.outcome.strip().lower() or "done")
+        if not outcome.ok:
+            raise ValueError(f"Task #{data.task_id}: {_messages(outcome.errors)}")
+    return _described(await Task.objects().get(Task.id == data.task_id))
 
 
 def task_forms() -> list[FormConfig]:

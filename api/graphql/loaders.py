@@ -67,6 +67,12 @@ class Loaders:
         return DataLoader(_grouped(clicks_for))
 
     @cached_property
+    def review(self) -> DataLoader:
+        from models.reviews.queries import reviews_by_id
+
+        return DataLoader(_by_id(reviews_by_id))
+
+    @cached_property
     def product(self) -> DataLoader:
         return DataLoader(_by_id(products_by_id))
 

@@ -34,17 +34,18 @@ from api.people.senders import SenderMutations, SenderQueries
 from api.people.signals import SignalMutations, SignalQueries
 from api.quotes.quotes import QuoteMutations, QuoteQueries
 from api.quotes.showcase import ShowcaseQueries
+from api.reviews.improvements import ImprovementMutations, ImprovementQueries
 from api.reviews.reviews import ReviewMutations, ReviewQueries
 from ops import metrics
 
 Query = merge_types("Query", (
-    NodeQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries, PlatformQueries,
-    QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries, ShowcaseQueries, TaskQueries,
-    TokenQueries))
+    NodeQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
+    PlatformQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries,
+    ShowcaseQueries, TaskQueries, TokenQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
-    PlatformMutations, QuoteMutations, ReadingMutations, ReviewMutations, SenderMutations,
-    SuppressionMutations, TaskMutations, TokenMutations))
+    PlatformMutations, ImprovementMutations, QuoteMutations, ReadingMutations, ReviewMutations,
+    SenderMutations, SuppressionMutations, TaskMutations, TokenMutations))
 
 log = logging.getLogger("plaudit.graphql")
 RETRY_AFTER_SECONDS = 5

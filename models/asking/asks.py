@@ -88,11 +88,14 @@ async def start_asks(rows: list[dict]) -> None:
                                   "then approve the ask (admin: Asking → Approve held ask)."})
         elif row["status"] != "planned":
             continue
-        elif row["channel"] in ("email", "in_app"):
-            # In-app asks get a touch too: it carries the tracked link the frontend shows.
+        elif row["channel"] in ("email", "in_app", "call", "social_dm"):
+            # Every ask gets its first touch: for in-app asks it carries the tracked link the
+            # frontend shows; for calls and DMs the link the person pastes (a click proves the ask
+            # reached the customer), sent when the task is completed as asked. Only email touches
+            # are ever mailed (models/asking/sending.py dispatches the email channel alone).
             touches.append({"ask": row["id"], "seq": 0, "message_id": new_message_id(row["id"], 0),
                             "status": "scheduled", "scheduled_at": row["planned_at"].isoformat()})
-        elif row["channel"] in ("call", "social_dm"):
+        if row["status"] == "planned" and row["channel"] in ("call", "social_dm"):
             tasks.append({"kind": "call_ask" if row["channel"] == "call" else "social_ask",
                           "title": f"Ask customer #{row['customer']} for a review "
                                    f"({'call' if row['channel'] == 'call' else 'social DM'})",
@@ -112,7 +115,7 @@ async def start_asks(rows: list[dict]) -> None:
 
 async def _scripts(ask_ids: list[int]) -> dict[int, tuple[str, str]]:
     """For a call or a DM: the campaign's message for this customer as a script, and the link
-    to paste (the profile's review URL: a person, not a tracked mail, carries it)."""
+    to paste — the ask's tracked link, so a click counts and redirects to the review form."""
     from models.asking.messages import MessageDraft, render_message
 
     if not ask_ids:
@@ -120,26 +123,31 @@ async def _scripts(ask_ids: list[int]) -> dict[int, tuple[str, str]]:
     rows = await Ask.raw(
         """SELECT a.id, c.first_name, c.last_name, c.company, c.locale, k.templates,
                   s.name AS sender_name, s.title AS sender_title, p.review_url,
-                  pl.name AS platform, pr.name AS product
+                  pl.name AS platform, pr.name AS product, t.id AS touch
            FROM ask a JOIN customer c ON c.id = a.customer JOIN campaign k ON k.id = a.campaign
+           LEFT JOIN ask_touch t ON t.ask = a.id AND t.seq = 0
            LEFT JOIN sender s ON s.id = k.sender JOIN platform_profile p ON p.id = a.profile
            JOIN review_platform pl ON pl.id = p.platform JOIN product pr ON pr.id = k.product
            WHERE a.id = ANY({}::int[])""", ask_ids)
+    from models.core.links import click_url
+
     scripts = {}
     for row in rows:
         import json
 
+        link = click_url(row["touch"]) if row["touch"] is not None else row["review_url"]
+
         templates = json.loads(row["templates"]) if isinstance(row["templates"], str) else row["templates"]
         if not templates:
-            scripts[row["id"]] = (f"Ask for a review on {row['platform']}.", row["review_url"])
+            scripts[row["id"]] = (f"Ask for a review on {row['platform']}: {link}", link)
             continue
         locale = row["locale"] if row["locale"] in templates else next(iter(templates))
         values = {k: row[k] or "" for k in ("first_name", "last_name", "company", "sender_name",
                                             "sender_title", "platform", "product")}
         message = render_message(MessageDraft(templates[locale]["subject"], templates[locale]["body"],
                                               locale, values["sender_name"], values["sender_title"]),
-                                 values | {"review_link": row["review_url"]})
-        scripts[row["id"]] = (message.text, row["review_url"])
+                                 values | {"review_link": link})
+        scripts[row["id"]] = (message.text, link)
     return scripts
 
 

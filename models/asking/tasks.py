@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models.access.audit import record_audit
-from models.asking.tables import Ask, Task
+from models.asking.tables import Ask, AskTouch, Task
 from models.core.actors import Actor
 from models.core.pagination import Page, PageRequest, Row, raw_keyset_page
 from models.core.results import Outcome
@@ -21,8 +21,17 @@ async def set_task_state(actor, task_id: int, *, done: bool | None = None,
             return Outcome.fail("NOT_FOUND", "No such task.", "id")
         changes = {}
         if done is not None and (task.status == "done") != done:
+            if done and task.kind in (*ASK_TASKS, "approval"):
+                # Marking it done would leave its ask planned (or held) for ever.
+                return Outcome.fail("OUTCOME_REQUIRED", "A call or DM ask's task is completed with "
+                                    "its outcome (asked, declined or not reached); an approval task "
+                                    "by approving its ask.", "status")
+            if not done and task.outcome in ASK_OUTCOMES:
+                return Outcome.fail("ALREADY_DONE", "This ask's outcome is recorded (the ask has "
+                                    "moved on); the task cannot be reopened.", "status")
             task.status = "done" if done else "open"
             task.done_at = dt.datetime.now(dt.UTC) if done else None
+            task.outcome = task.outcome if done else ""
             changes["status"] = task.status
         if assignee is not None and assignee.strip()[:150] != task.assignee:
             task.assignee = assignee.strip()[:150]
@@ -122,6 +131,13 @@ async def complete_task(actor: Actor, task_id: int, outcome: str) -> Outcome[Row
         if task.kind in ASK_TASKS and task.ask is not None:
             await Ask.update({Ask.status: ASK_OUTCOMES[outcome], Ask.updated_at: now}).where(
                 (Ask.id == task.ask) & (Ask.status == "planned"))
+            # The ask's touch is the call or the DM itself: sent when the customer was asked.
+            if outcome == "asked":
+                await AskTouch.raw("UPDATE ask_touch SET status = 'sent', sent_at = coalesce(sent_at, {}) "
+                                   "WHERE ask = {} AND seq = 0 AND status = 'scheduled'", now, task.ask)
+            else:
+                await AskTouch.raw("UPDATE ask_touch SET status = 'cancelled', failure_reason = {} "
+                                   "WHERE ask = {} AND status = 'scheduled'", outcome, task.ask)
         await record_audit(actor, "task.complete", "task", task_id, {"outcome": outcome})
         task.status, task.done_at, task.outcome = "done", now, outcome
     return Outcome(task)

@@ -53,6 +53,10 @@ async def record_click(touch_id: int, method: str, user_agent: str,
         if human and row["status"] in ("planned", "sent"):
             await Ask.raw("UPDATE ask SET status = 'clicked', clicked_at = {}, updated_at = now() "
                           "WHERE id = {}", now, row["ask"])
+            # The clicked touch reached the customer (a call's or a DM's link is clicked before
+            # its task is closed); what was still to come is not needed any more.
+            await AskTouch.raw("UPDATE ask_touch SET status = 'sent', sent_at = coalesce(sent_at, {}) "
+                               "WHERE id = {} AND status = 'scheduled'", now, touch_id)
             await AskTouch.raw("UPDATE ask_touch SET status = 'cancelled', failure_reason = 'clicked' "
                                "WHERE ask = {} AND status = 'scheduled'", row["ask"])
     return ClickResult(redirect_to=row["review_url"], human=human, reason=reason)

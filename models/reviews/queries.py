@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models.core.actors import Actor
-from models.core.pagination import Page, PageRequest, keyset_page
+from models.core.pagination import Page, PageRequest, Row, keyset_page
 from models.reviews.reviews import Review
 
 LANES = ("praise", "outreach", "improve")
@@ -21,6 +21,14 @@ class ReviewFilter:
     min_rating: float | None = None
     max_rating: float | None = None
     customer_id: int | None = None
+
+
+async def reviews_by_id(ids: list[int]) -> dict[int, Row]:
+    """Reviews as the list shows them, by id, for nested lookups (the caller checked the product)."""
+    from models.core.actors import SYSTEM
+
+    page = await list_reviews(SYSTEM, ReviewFilter(), PageRequest.only(list(ids)))
+    return {row.id: row for row in page.rows}
 
 
 async def list_reviews(actor: Actor, flt: ReviewFilter, page: PageRequest) -> Page:

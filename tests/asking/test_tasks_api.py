@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models.asking.selection import run_campaign
-from models.asking.tables import Ask, Task
+from models.asking.tables import Ask, AskTouch, Task
 from models.core.actors import SYSTEM
 from models.people.signals import record_signals
 from tests.asking.fixtures import activate, make_campaign
@@ -36,7 +36,9 @@ async def test_a_call_task_is_listed_assigned_and_completed(gql, make_token, wor
     listed = (await client.data(TASKS, {"f": {"kinds": ["CALL_ASK"], "status": "OPEN"}}))["tasks"]["nodes"]
     assert len(listed) == 2
     assert {t["productId"] for t in listed} == {gid("Product", world["product"].id)}
-    assert all(t["askId"] and t["link"].startswith("https://") and t["body"] for t in listed)
+    # The script and the link to paste carry the ask's tracked link, not the raw review URL.
+    assert all(t["askId"] and "/r/" in t["link"] and t["link"] in t["body"] for t in listed)
+    assert not any("review" in t["link"] for t in listed)
     first, second = listed
     assigned = await client.data(ASSIGN, {"id": first["id"], "a": "Marie"})
     assert assigned["assignTask"] == {"task": {"assignee": "Marie"}, "userErrors": []}
@@ -52,6 +54,11 @@ async def test_a_call_task_is_listed_assigned_and_completed(gql, make_token, wor
     assert declined["userErrors"] == []
     assert (await Ask.select(Ask.status).where(Ask.id == row_id(second["askId"])).first())["status"] == \
         "cancelled"
+    touches = {t["ask"]: t for t in await AskTouch.select(AskTouch.ask, AskTouch.status,
+                                                           AskTouch.sent_at, AskTouch.failure_reason)}
+    asked, refused = touches[row_id(first["askId"])], touches[row_id(second["askId"])]
+    assert asked["status"] == "sent" and asked["sent_at"] is not None
+    assert (refused["status"], refused["failure_reason"]) == ("cancelled", "declined")
     again = await client.data(COMPLETE, {"id": first["id"], "o": "ASKED"})
     assert again["completeTask"]["userErrors"] == [{"code": "ALREADY_DONE", "field": ["id"]}]
 
@@ -85,3 +92,21 @@ async def test_an_approval_task_is_done_by_approving_its_ask(gql, make_token, wo
     refused = await client.data(COMPLETE, {"id": gid("Task", approval.id), "o": "DONE"})
     assert refused["completeTask"]["userErrors"] == [{"code": "APPROVE_INSTEAD", "field": ["id"]}]
     assert (await Task.select(Task.status).where(Task.id == approval.id).first())["status"] == "open"
+
+
+async def test_a_click_on_a_pasted_call_link_counts_before_the_task_is_closed(gql, http, make_token,
+                                                                                world):
+    from urllib.parse import urlsplit
+
+    await call_asks(world, "us1")
+    client = gql.as_token(await make_token("tasks:read", "asks:read"))
+    task = (await client.data(TASKS, {"f": {"kinds": ["CALL_ASK"]}}))["tasks"]["nodes"][0]
+    response = await http.get(urlsplit(task["link"]).path, headers={
+        "User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0"})
+    assert response.status_code in (302, 303, 307)
+    assert response.headers["location"].endswith("/write-review")
+    ask = (await client.data("query($id: ID!) { node(id: $id) { ... on Ask { status "
+                             "touches { status sentAt } clicks { counted } } } }",
+                             {"id": task["askId"]}))["node"]
+    assert ask["status"] == "CLICKED" and ask["clicks"] == [{"counted": True}]
+    assert ask["touches"][0]["status"] == "SENT" and ask["touches"][0]["sentAt"]

@@ -19,7 +19,7 @@ from models.people.customers import Customer, upsert_customers
 from models.people.senders import save_sender
 from models.people.signals import Signal, record_signals
 from models.quotes.tables import Quote, QuoteConsent
-from models.reviews.reviews import Review
+from models.reviews.reviews import Improvement, Review
 from tests.ids import gid
 
 # Each root list field, queried with every nested field that reaches other rows.
@@ -42,6 +42,7 @@ LIST_QUERIES = {
                       "{ nodes { id takenOn average profileId } }",
     "asks": "asks(first: $n) { nodes { id status channel platformKey customer { email } "
             "signal { kind } touches { sequence status messageId } clicks { counted reason } } }",
+    "improvements": "improvements(first: $n) { nodes { id status themes review { rating lane } } }",
     "tasks": "tasks(first: $n) { nodes { id kind status outcome productId customerId askId } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
@@ -58,7 +59,8 @@ FIXED_LIST_QUERIES = {
               + "]) { id ... on Customer { product { slug } } ... on Quote { consents { state } } }", 5),
 }
 # Token lookup + the page + one batch per distinct nested loader.
-MAX_QUERIES = {"asks": 6, "customers": 4, "signals": 3, "platformProfiles": 5, "selectionRuns": 3,
+MAX_QUERIES = {"asks": 6, "improvements": 3, "customers": 4, "signals": 3, "platformProfiles": 5,
+               "selectionRuns": 3,
                "quotes": 3, "ratingReadings": 3}
 
 
@@ -98,8 +100,11 @@ async def many_rows():
                             templates={"en": {"subject": "Review us?", "body": "{{ review_link }}"}})
         await campaign.save()
         await SelectionRun.insert(SelectionRun(campaign=1, trigger="signal:renewed"))
-        await Review.insert(Review(profile=profile.id, external_id=f"r{p}", rating=4.0,
-                                   original_rating=4.0, original_scale=5, reviewed_on=today))
+        review = Review(profile=profile.id, external_id=f"r{p}", rating=1.0, original_rating=1.0,
+                        original_scale=5, reviewed_on=today, lane="improve")
+        await review.save()
+        await Improvement.insert(Improvement(review=review.id, product=product.id,
+                                             themes=["reporting"], summary="Slow reports."))
         await Task.insert(Task(kind="outreach", title=f"Reach out {p}"))
         quote = Quote(product=product.id, source="praise", text=f"Great product number {p}.")
         await quote.save()

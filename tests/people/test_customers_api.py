@@ -111,6 +111,37 @@ async def test_pagination_walks_every_row_once(writer, product):
     assert sorted(seen) == sorted(f"crm-{i}" for i in range(25))
 
 
+BACKWARD = """query($last: Int, $before: String, $filter: CustomerFilter) {
+  customers(last: $last, before: $before, filter: $filter) {
+    totalCount nodes { externalId } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
+
+
+async def test_pagination_walks_backwards_and_counts(writer, product):
+    await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(25)})
+    forward = [e["node"]["externalId"] for e in
+               (await writer.data(LIST, {"first": 100}))["customers"]["edges"]]
+    seen, before, pages = [], None, 0
+    while True:
+        page = (await writer.data(BACKWARD, {"last": 10, "before": before}))["customers"]
+        assert page["totalCount"] == 25
+        seen = [n["externalId"] for n in page["nodes"]] + seen
+        pages += 1
+        assert page["pageInfo"]["hasNextPage"] is (before is not None)
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert pages == 3 and seen == forward  # same rows, same order, each once
+    # The count follows the filters, not the page.
+    filtered = await writer.data(BACKWARD, {"last": 2, "filter": {"country": "US"}})
+    assert filtered["customers"]["totalCount"] == 9 and len(filtered["customers"]["nodes"]) == 2
+    both = await writer("{ customers(first: 2, last: 2) { totalCount } }")
+    assert both["data"] is None and "`first` or `last`" in both["errors"][0]["message"]
+    too_many = await writer("{ customers(last: 101) { totalCount } }")
+    assert "`last` must be between 0 and 100" in too_many["errors"][0]["message"]
+    forged = await writer('{ customers(before: "nope") { totalCount } }')
+    assert "`before` is not a cursor" in forged["errors"][0]["message"]
+
+
 async def test_filters(writer, product):
     await writer.data(UPSERT, {"productId": gid("Product", product.id), "customers": items(12)})
 

@@ -89,7 +89,7 @@ async def test_review_and_task_tables_and_forms_are_listed(http, admin):
     assert list(fields) == ["product_slug", "csv_file", "file_format", "default_platform",
                             "skip_invalid"]
     assert list((await http.get(f"{TASK_FORM}schema/")).json()["properties"]) == [
-        "task_id", "action", "assignee"]
+        "task_id", "action", "outcome", "assignee"]
 
     schema = (await http.get(f"{REVIEWS}schema/")).json()["extra"]
     assert schema["visible_column_names"] == ["id", "profile", "rating", "lane", "title",
@@ -269,8 +269,11 @@ async def test_task_form_marks_done_undoes_and_assigns(http, admin, world):
     changes = await AuditEvent.select(AuditEvent.detail).where(
         (AuditEvent.action == "task.update") & (AuditEvent.actor == USERNAME)
         & (AuditEvent.target_id == str(tid))).order_by(AuditEvent.id).output(load_json=True)
-    assert [c["detail"] for c in changes] == [{"status": "done", "assignee": "grace"},
-                                               {"status": "open"}, {"assignee": ""}]
+    assert [c["detail"] for c in changes] == [{"assignee": "grace"}, {"status": "open"},
+                                               {"assignee": ""}]
+    completed = await AuditEvent.select(AuditEvent.detail).where(
+        (AuditEvent.action == "task.complete") & (AuditEvent.target_id == str(tid))).output(load_json=True)
+    assert [c["detail"] for c in completed] == [{"outcome": "done"}]
 
 
 async def test_task_form_refuses_unknown_tasks_actions_and_no_change(http, admin, world):
@@ -354,3 +357,20 @@ async def test_task_inbox_filters_by_status_kind_and_assignee(http, admin, world
     assert [r["id"] for r in await rows(http, TASKS, assignee="grace")] == [second]
     replies = await rows(http, TASKS, kind="reply", status="open")
     assert [r["title"] for r in replies] == ["Reply to Anonymous's 1★ review on Capterra"]
+
+
+async def test_task_form_completes_a_call_ask_with_its_outcome(http, admin, world):
+    from models.asking.tables import Ask
+    from tests.asking.test_tasks_api import call_asks
+
+    await call_asks(world, "us1")
+    task = await Task.objects().get(Task.kind == "call_ask")
+    refused = await submit(http, admin, TASK_FORM, {"task_id": task.id, "action": "done"}, status=422)
+    assert "asked, declined, not_reached" in refused
+    assert (await stored_task(task.id))["status"] == "open"
+    done = await submit(http, admin, TASK_FORM, {"task_id": task.id, "action": "done",
+                                                 "outcome": "asked", "assignee": "marie"})
+    assert "is done since" in done and done.endswith("assigned to marie.")
+    assert (await Ask.select(Ask.status).where(Ask.id == task.ask).first())["status"] == "sent"
+    reopen = await submit(http, admin, TASK_FORM, {"task_id": task.id, "action": "undo"}, status=422)
+    assert "cannot be reopened" in reopen
