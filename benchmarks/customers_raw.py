@@ -74,8 +74,8 @@ def _cursor(row_id: int) -> str:
 
 
 def _iso(value):
-    # Strawberry serialises datetimes with `isoformat()`; asyncpg returns aware UTC datetimes.
-    return value.isoformat() if value is not None else None
+    # The DateTime scalar (api/graphql/scalars.py): UTC with `Z`; asyncpg returns aware UTC times.
+    return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
 def build_raw_app(dsn: str, pool_min: int = 2, pool_max: int = 10):

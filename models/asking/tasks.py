@@ -123,8 +123,9 @@ async def complete_task(actor: Actor, task_id: int, outcome: str) -> Outcome[Row
                                 "ask (approveHeldAsk).", "id")
         allowed = tuple(ASK_OUTCOMES) if task.kind in ASK_TASKS else ("done",)
         if outcome not in allowed:
-            return Outcome.fail("INVALID_OUTCOME", f"A {task.kind} task ends as one of: "
-                                f"{', '.join(allowed)}.", "outcome")
+            # Named as clients send them (the TaskOutcome enum; the admin form takes either case).
+            return Outcome.fail("INVALID_OUTCOME", f"A {task.kind.upper()} task ends as one of: "
+                                f"{', '.join(o.upper() for o in allowed)}.", "outcome")
         now = dt.datetime.now(dt.UTC)
         await Task.update({Task.status: "done", Task.done_at: now, Task.outcome: outcome}).where(
             Task.id == task_id)

@@ -366,7 +366,7 @@ async def test_task_form_completes_a_call_ask_with_its_outcome(http, admin, worl
     await call_asks(world, "us1")
     task = await Task.objects().get(Task.kind == "call_ask")
     refused = await submit(http, admin, TASK_FORM, {"task_id": task.id, "action": "done"}, status=422)
-    assert "asked, declined, not_reached" in refused
+    assert "CALL_ASK task ends as one of: ASKED, DECLINED, NOT_REACHED" in refused
     assert (await stored_task(task.id))["status"] == "open"
     done = await submit(http, admin, TASK_FORM, {"task_id": task.id, "action": "done",
                                                  "outcome": "asked", "assignee": "marie"})
