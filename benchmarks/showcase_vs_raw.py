@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -61,9 +62,14 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PUBLISHED = 8
 QUERY = ("query { showcase(placement: HOME_PAGE) { productName brandColor label "
          "platforms { key name averageRating reviewCount profileUrl asOf } "
-         "quotes { id text rating platformName sourceUrl disclosures "
+         "quotes { quoteId text rating platformName sourceUrl disclosures "
          "attribution { name title company photoUrl } } } }")
 PATH = "/graphql?" + urlencode({"query": QUERY})
+def _global_id(type_name: str, row_id: int) -> str:
+    """The opaque id the API returns (api/graphql/relay.py)."""
+    return base64.urlsafe_b64encode(f"{type_name}:{row_id}".encode()).decode().rstrip("=")
+
+
 LABEL = "Selected testimonials, shared with the reviewers' permission."  # models/quotes/showcase.py
 INSIDER = "Written by someone close to {product} (an employee or a relative)."
 PRAISE = "Shared with {product} directly, not on a review site."
@@ -140,7 +146,7 @@ def build_raw_app(dsn: str):
                            "averageRating": round(float(p["average"]), 2),
                            "reviewCount": p["review_count"], "profileUrl": p["profile_url"],
                            "asOf": p["taken_on"].isoformat()} for p in platforms],
-            "quotes": [{"id": str(q["id"]), "text": q["text"], "rating": q["rating"],
+            "quotes": [{"quoteId": _global_id("Quote", q["id"]), "text": q["text"], "rating": q["rating"],
                         "platformName": q["platform_name"], "sourceUrl": q["source_url"],
                         "disclosures": disclosures(q),
                         "attribution": {"name": q["attribution_name"], "title": q["attribution_title"],
