@@ -8,6 +8,7 @@ from models.asking.tables import Ask, AskClick, AskTouch, Campaign, SelectionRun
 from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
 from models.catalogue.products import Product
 from models.core.outbox import OutboxMessage
+from models.events.events import DomainEvent
 from models.people.customers import Customer
 from models.people.erased import ErasedAddress
 from models.people.senders import Sender
@@ -20,7 +21,7 @@ from models.reviews.reviews import Improvement, Review
 TABLES = [
     Product, ReviewPlatform, PlatformProfile, RatingSnapshot, Customer, Signal, Sender,
     Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Improvement, Quote, QuoteConsent, Task,
-    ApiToken, AuditEvent, OutboxMessage, ErasedAddress,
+    ApiToken, AuditEvent, OutboxMessage, ErasedAddress, DomainEvent,
 ]
 
 APP_CONFIG = AppConfig(

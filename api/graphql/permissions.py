@@ -47,3 +47,13 @@ class Public(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return True
+
+
+class Authenticated(ScopePermission):
+    """Any valid token; what it may read is then narrowed by its scopes (e.g. the event feed)."""
+
+    message = "Authentication required: send `Authorization: Bearer <token>`."
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        super().has_permission(source, info, **kwargs)  # raises UNAUTHENTICATED without a token
+        return True

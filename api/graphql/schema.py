@@ -21,6 +21,7 @@ from api.asking.tasks import TaskMutations, TaskQueries
 from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
 from api.catalogue.readings import ReadingMutations, ReadingQueries
+from api.events.events import EventQueries
 from api.graphql import core_patch
 from api.graphql.document_limits import BoundedValidation, Limits
 from api.graphql.execution import FastLeafExecutionContext, SettledExecutionContext
@@ -39,7 +40,7 @@ from api.reviews.reviews import ReviewMutations, ReviewQueries
 from ops import metrics
 
 Query = merge_types("Query", (
-    NodeQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
+    NodeQueries, EventQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
     PlatformQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries,
     ShowcaseQueries, TaskQueries, TokenQueries))
 Mutation = merge_types("Mutation", (

@@ -44,11 +44,16 @@ async def insert_planned_asks(campaign, plans: list[dict], now, selection_run: i
              INSERT INTO ask_touch (ask, seq, message_id, status, scheduled_at)
              SELECT id, 0, '<ask' || id || '.0.' || left(replace(gen_random_uuid()::text, '-', ''), 16)
                            || '@' || {} || '>', 'scheduled', planned_at
-             FROM new WHERE status = 'planned' AND channel IN ('email', 'in_app'))
+             FROM new WHERE status = 'planned' AND channel IN ('email', 'in_app')),
+           events AS (  -- models/events/events.py: ask.planned, in the same statement
+             INSERT INTO domain_event (type, product, payload)
+             SELECT 'ask.planned', {}, jsonb_build_object('ask', id, 'customer', customer,
+                    'campaign', {}::int, 'channel', channel, 'status', status)
+             FROM new)
            SELECT id, customer, status, channel, planned_at,
                   (status = 'planned') AS planned
            FROM new""",
-        campaign.id, selection_run, *arrays, message_host())
+        campaign.id, selection_run, *arrays, message_host(), campaign.product, campaign.id)
     await start_asks([r for r in rows if r["status"] == "held"
                       or (r["status"] == "planned" and r["channel"] in ("call", "social_dm"))])
     return sum(1 for r in rows if r["planned"])

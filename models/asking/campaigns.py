@@ -148,6 +148,11 @@ async def transition(actor, campaign_id: int, action: str):
 
             await cancel_open_asks(campaign_id=campaign.id, reason="campaign finished")
         await campaign.save()
+        if action in ("activate", "finish"):
+            from models.events.events import record_event
+
+            await record_event(f"campaign.{'activated' if action == 'activate' else 'finished'}",
+                               campaign.product, {"campaign": campaign.id}, occurred_at=now)
         await record_audit(actor, f"campaign.{action}", "campaign", campaign.id)
         if action in ("activate", "resume"):
             from models.core.outbox import add_to_outbox

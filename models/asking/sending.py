@@ -167,10 +167,16 @@ async def mark_sent(touch_id: int, rendered: RenderedMessage, now: dt.datetime |
         """WITH sent AS (
              UPDATE ask_touch SET status = 'sent', sent_at = {}, failure_reason = '',
                                   subject = {}, body_text = {}, body_html = {}
-             WHERE id = {} AND status = 'sending' RETURNING ask, seq),
+             WHERE id = {} AND status = 'sending' RETURNING id, ask, seq),
            ask_sent AS (
              UPDATE ask SET status = 'sent', updated_at = now() FROM sent
              WHERE ask.id = sent.ask AND ask.status = 'planned'),
+           events AS (  -- models/events/events.py: ask.sent, in the same statement as the send
+             INSERT INTO domain_event (type, product, occurred_at, payload)
+             SELECT 'ask.sent', k.product, {}, jsonb_build_object('ask', sent.ask, 'touch', sent.id,
+                    'sequence', sent.seq, 'customer', a.customer, 'campaign', a.campaign,
+                    'channel', a.channel)
+             FROM sent JOIN ask a ON a.id = sent.ask JOIN campaign k ON k.id = a.campaign),
            policy AS (
              SELECT sent.ask, sent.seq,
                     coalesce((k.follow_up->>'count')::int, {}) AS count,
@@ -181,7 +187,7 @@ async def mark_sent(touch_id: int, rendered: RenderedMessage, now: dt.datetime |
                   || left(replace(gen_random_uuid()::text, '-', ''), 16) || '@' || {} || '>',
                   'scheduled', {}::timestamptz + make_interval(days => after_days)
            FROM policy WHERE seq < count""",
-        now, rendered.subject, rendered.text, rendered.html, touch_id, DEFAULT_FOLLOW_UP["count"],
+        now, rendered.subject, rendered.text, rendered.html, touch_id, now, DEFAULT_FOLLOW_UP["count"],
         DEFAULT_FOLLOW_UP["after_days"], message_host(), now)
 
 

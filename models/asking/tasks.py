@@ -10,6 +10,7 @@ from models.asking.tables import Ask, AskTouch, Task
 from models.core.actors import Actor
 from models.core.pagination import Page, PageRequest, Row, raw_keyset_page
 from models.core.results import Outcome
+from models.events.events import record_event
 
 
 async def set_task_state(actor, task_id: int, *, done: bool | None = None,
@@ -140,5 +141,8 @@ async def complete_task(actor: Actor, task_id: int, outcome: str) -> Outcome[Row
                 await AskTouch.raw("UPDATE ask_touch SET status = 'cancelled', failure_reason = {} "
                                    "WHERE ask = {} AND status = 'scheduled'", outcome, task.ask)
         await record_audit(actor, "task.complete", "task", task_id, {"outcome": outcome})
+        await record_event("task.completed", task.product, {
+            "task": task_id, "kind": task.kind, "outcome": outcome, "ask": task.ask,
+            "customer": task.customer}, occurred_at=now)
         task.status, task.done_at, task.outcome = "done", now, outcome
     return Outcome(task)

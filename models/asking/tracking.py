@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from models.asking.asks import cancel_open_asks
 from models.asking.tables import Ask, AskClick, AskTouch
+from models.events.events import record_event, record_events
 from models.people.customers import Customer
 
 # Mail security gateways and link previewers fetch every link of a message; their
@@ -33,7 +34,8 @@ async def record_click(touch_id: int, method: str, user_agent: str,
     now = now or dt.datetime.now(dt.UTC)
     async with Ask._meta.db.transaction():
         rows = await Ask.raw(
-            "SELECT t.ask, a.status, p.review_url FROM ask_touch t JOIN ask a ON a.id = t.ask "
+            "SELECT t.ask, a.status, a.customer, a.campaign, a.channel, k.product, p.review_url "
+            "FROM ask_touch t JOIN ask a ON a.id = t.ask JOIN campaign k ON k.id = a.campaign "
             "JOIN platform_profile p ON p.id = a.profile WHERE t.id = {} FOR UPDATE OF a", touch_id)
         if not rows:
             return ClickResult(redirect_to=None)
@@ -59,6 +61,9 @@ async def record_click(touch_id: int, method: str, user_agent: str,
                                "WHERE id = {} AND status = 'scheduled'", now, touch_id)
             await AskTouch.raw("UPDATE ask_touch SET status = 'cancelled', failure_reason = 'clicked' "
                                "WHERE ask = {} AND status = 'scheduled'", row["ask"])
+            await record_event("ask.clicked", row["product"], {
+                "ask": row["ask"], "touch": touch_id, "customer": row["customer"],
+                "campaign": row["campaign"], "channel": row["channel"]}, occurred_at=now)
     return ClickResult(redirect_to=row["review_url"], human=human, reason=reason)
 
 
@@ -75,7 +80,10 @@ async def unsubscribe(touch_id: int, now: dt.datetime | None = None) -> bool:
         rows = await Customer.raw(
             "UPDATE customer SET email_status = 'unsubscribed', suppressed_at = coalesce(suppressed_at, {}), "
             "updated_at = now() WHERE lower(email) = (SELECT lower(email) FROM customer WHERE id = {}) "
-            "AND email_status IN ('ok', 'unsubscribed') RETURNING id", now, rows[0]["customer"])
+            "AND email_status IN ('ok', 'unsubscribed') RETURNING id, product", now, rows[0]["customer"])
         for row in rows:
             await cancel_open_asks(customer_id=row["id"], reason="unsubscribed", status="unsubscribed")
+        await record_events("customer.unsubscribed", [
+            (row["product"], {"customer": row["id"], "reason": "unsubscribe_link"}) for row in rows],
+            occurred_at=now)
     return True

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from models.asking.tables import Ask, Task
 from models.core.links import read_token
+from models.events.events import record_event
 from models.quotes.quotes import candidates_from_review
 from models.reviews.reviews import Improvement, Review
 
@@ -131,9 +132,14 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
                              Review.lane: lane, Review.match_confidence: match.confidence,
                              Review.match_reason: match.reason, Review.themes: json.dumps(themes)}).where(
             Review.id == review_id)
+        await record_event("review.received", product.id, {
+            "review": review_id, "lane": lane, "platform": item["platform_key"],
+            "customer": match.customer_id, "ask": match.ask_id})
         if match.ask_id:
             await Ask.raw("UPDATE ask SET status = 'reviewed', reviewed_at = now(), updated_at = now() "
                           "WHERE id = {}", match.ask_id)
+            await record_event("ask.reviewed", product.id, {
+                "ask": match.ask_id, "review": review_id, "customer": match.customer_id})
             await Ask.raw("UPDATE ask_touch SET status = 'cancelled', failure_reason = 'reviewed' "
                           "WHERE ask = {} AND status = 'scheduled'", match.ask_id)
         who = item.get("reviewer_name") or "the reviewer"

@@ -79,6 +79,7 @@ async def test_a_partner_drives_the_whole_flow_over_graphql_and_http(gql, http, 
                "templates": [{"locale": "EN", **EN}],
                "routing": {"strategy": "FIXED", "fixed": "g2"},
                "pacing": {"businessHoursStart": 0, "businessHoursEnd": 24, "jitterMinutes": 0,
+                          "maxPerHour": 3600, "maxPerDay": 10000,
                           "businessDays": ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY",
                                            "SATURDAY", "SUNDAY"]}}}), "createCampaign")["campaign"]
     activated = one(await admin.data(

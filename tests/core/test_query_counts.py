@@ -42,6 +42,7 @@ LIST_QUERIES = {
                       "{ nodes { id takenOn average profileId } }",
     "asks": "asks(first: $n) { nodes { id status channel platformKey customer { email } "
             "signal { kind } touches { sequence status messageId } clicks { counted reason } } }",
+    "events": "events(first: $n) { nodes { id type occurredAt askId customerId channel } }",
     "improvements": "improvements(first: $n) { nodes { id status themes review { rating lane } } }",
     "tasks": "tasks(first: $n) { nodes { id kind status outcome productId customerId askId } }",
 }
@@ -118,6 +119,10 @@ async def many_rows():
                  "kind": "renewed", "occurred_at": dt.datetime.now(dt.UTC) - dt.timedelta(hours=i)}
                 for i in range(48)])
     now = dt.datetime.now(dt.UTC)
+    from models.events.events import record_events
+
+    await record_events("ask.sent", [(1, {"ask": i, "customer": i, "channel": "email"})
+                                     for i in range(1, 25)])
     for customer in await Customer.select(Customer.id, Customer.product):  # 24 asks
         signal = await Signal.select(Signal.id).where(Signal.customer == customer["id"]).first()
         ask = Ask(campaign=customer["product"], customer=customer["id"], profile=customer["product"],

@@ -1,0 +1,1 @@
+"""Domain events over GraphQL: the ordered, resumable feed."""
