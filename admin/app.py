@@ -18,6 +18,8 @@ from admin.access.tokens import (
 )
 from admin.asking.campaigns import asking_forms, asking_table_configs
 from admin.asking.tasks import task_forms, task_table_configs
+from admin.events.webhooks import webhook_forms, webhook_table_configs
+from admin.integrations.integrations import integration_forms, integration_table_configs
 from admin.people.customers import customer_forms, suppression_hooks
 from admin.quotes.quotes import quote_forms, quote_table_configs
 from admin.reviews.reviews import review_forms, review_table_configs
@@ -73,6 +75,8 @@ def table_configs() -> list[TableConfig]:
         *review_table_configs(),
         *quote_table_configs(),
         *task_table_configs(),
+        *webhook_table_configs(),
+        *integration_table_configs(),
         _table(ApiToken, "Access",
                [ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.scopes, ApiToken.product,
                 ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at],
@@ -107,6 +111,8 @@ def forms() -> list[FormConfig]:
         *review_forms(),
         *quote_forms(),
         *task_forms(),
+        *webhook_forms(),
+        *integration_forms(),
     ]
 
 

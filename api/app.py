@@ -28,6 +28,7 @@ from api.http.json_body import BadJson, decode_json_body
 from api.http.observability import observability_middleware
 from api.http.rate_limits import rate_limit_middleware
 from api.http.security_headers import security_headers_middleware
+from api.integrations.webhooks import ROUTES as integration_routes
 from api.quotes.cards import ROUTES as card_routes
 from api.quotes.consent import ROUTES as consent_routes
 from api.quotes.demo_page import ROUTES as demo_routes
@@ -180,7 +181,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
     graphql = graphql_controller()
     app = Litestar(
         route_handlers=[graphql, admin, healthz, readyz, metrics_endpoint, receive_reviews,
-                        *link_routes, *consent_routes, *card_routes, *demo_routes],
+                        *link_routes, *consent_routes, *card_routes, *demo_routes, *integration_routes],
         lifespan=[lifespan],
         middleware=[observability_middleware, security_headers_middleware],
         exception_handlers={**{exc: database_unavailable for exc in unavailability_types()},

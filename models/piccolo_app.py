@@ -9,6 +9,8 @@ from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPl
 from models.catalogue.products import Product
 from models.core.outbox import OutboxMessage
 from models.events.events import DomainEvent
+from models.events.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from models.integrations.tables import Integration, IntegrationEvent
 from models.people.customers import Customer
 from models.people.erased import ErasedAddress
 from models.people.senders import Sender
@@ -21,7 +23,8 @@ from models.reviews.reviews import Improvement, Review
 TABLES = [
     Product, ReviewPlatform, PlatformProfile, RatingSnapshot, Customer, Signal, Sender,
     Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Improvement, Quote, QuoteConsent, Task,
-    ApiToken, AuditEvent, OutboxMessage, ErasedAddress, DomainEvent,
+    ApiToken, AuditEvent, OutboxMessage, ErasedAddress, DomainEvent, WebhookEndpoint, WebhookDelivery,
+    WebhookAttempt, Integration, IntegrationEvent,
 ]
 
 APP_CONFIG = AppConfig(

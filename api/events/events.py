@@ -20,6 +20,7 @@ from api.graphql.nodes import Node, node_kind
 from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import Authenticated
 from api.graphql.relay import Connection, decode_id, global_id, paginate
+from api.quotes.quotes import Placement
 from api.reviews.reviews import ReviewLane
 from models.core.pagination import PageRequest
 from models.events import events as domain
@@ -86,6 +87,23 @@ class EventNode(Node):
     def task_id(self) -> strawberry.ID | None:
         return _ref(self, "task")
 
+    @strawberry.field
+    def quote_id(self) -> strawberry.ID | None:
+        return _ref(self, "quote")
+
+    @strawberry.field(description="webhook.disabled: the endpoint.")
+    def webhook_endpoint_id(self) -> strawberry.ID | None:
+        return global_id("WebhookEndpoint", _payload(self).get("endpoint"))
+
+    @strawberry.field(description="consent.*: the placement decided.")
+    def placement(self) -> Placement | None:
+        return _enum(Placement, _payload(self).get("placement"))
+
+    @strawberry.field(description="quote.withdrawn: the quote's status now (approved, retired, "
+                                  "rejected); webhook.disabled: why.")
+    def reason(self) -> str | None:
+        return _payload(self).get("reason")
+
     @strawberry.field(description="ask.*: the ask's channel.")
     def channel(self) -> Channel | None:
         return _enum(Channel, _payload(self).get("channel"))
@@ -102,7 +120,7 @@ class EventNode(Node):
     def platform(self) -> str | None:
         return _payload(self).get("platform")
 
-    @strawberry.field(description="task.completed: the task's kind.")
+    @strawberry.field(description="task.*: the task's kind.")
     def task_kind(self) -> TaskKind | None:
         return _enum(TaskKind, _payload(self).get("kind"))
 

@@ -67,6 +67,12 @@ class Loaders:
         return DataLoader(_grouped(clicks_for))
 
     @cached_property
+    def webhook_attempts(self) -> DataLoader:
+        from models.events.deliveries import attempts_of
+
+        return DataLoader(_grouped(attempts_of))
+
+    @cached_property
     def review(self) -> DataLoader:
         from models.reviews.queries import reviews_by_id
 

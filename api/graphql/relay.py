@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
+from models.core import global_ids
 from models.core.pagination import MAX_ID, Page, PageRequest, PageSizeError, check_page_size
 
 T = TypeVar("T")
@@ -40,9 +41,7 @@ def decode_cursor(cursor: str | None, field: str = "after") -> int | None:
 NODE_TYPES: set[str] = set()
 
 
-def to_global_id(type_name: str, row_id: int) -> str:
-    """An opaque, URL-safe global id: base64 of `Type:row id`, the Relay convention."""
-    return base64.urlsafe_b64encode(f"{type_name}:{row_id}".encode()).decode().rstrip("=")
+to_global_id = global_ids.to_global_id  # base64url of `Type:row id` (models/core/global_ids.py)
 
 
 def from_global_id(value: str) -> tuple[str, int] | None:

@@ -22,6 +22,7 @@ from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
 from api.catalogue.readings import ReadingMutations, ReadingQueries
 from api.events.events import EventQueries
+from api.events.webhooks import WebhookMutations, WebhookQueries
 from api.graphql import core_patch
 from api.graphql.document_limits import BoundedValidation, Limits
 from api.graphql.execution import FastLeafExecutionContext, SettledExecutionContext
@@ -30,6 +31,7 @@ from api.graphql.introspection_cache import IntrospectionCache
 from api.graphql.nodes import NodeQueries
 from api.graphql.relay import ArgumentError
 from api.graphql.scalars import SCALAR_MAP
+from api.integrations.integrations import IntegrationMutations, IntegrationQueries
 from api.people.customers import CustomerMutations, CustomerQueries
 from api.people.senders import SenderMutations, SenderQueries
 from api.people.signals import SignalMutations, SignalQueries
@@ -42,11 +44,12 @@ from ops import metrics
 Query = merge_types("Query", (
     NodeQueries, EventQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
     PlatformQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries,
-    ShowcaseQueries, TaskQueries, TokenQueries))
+    ShowcaseQueries, TaskQueries, TokenQueries, WebhookQueries, IntegrationQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
     PlatformMutations, ImprovementMutations, QuoteMutations, ReadingMutations, ReviewMutations,
-    SenderMutations, SuppressionMutations, TaskMutations, TokenMutations))
+    SenderMutations, SuppressionMutations, TaskMutations, TokenMutations, WebhookMutations,
+    IntegrationMutations))
 
 log = logging.getLogger("plaudit.graphql")
 RETRY_AFTER_SECONDS = 5

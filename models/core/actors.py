@@ -26,6 +26,8 @@ SCOPES: dict[str, str] = {
     "reviews:write": "Import reviews",
     "quotes:read": "Read quotes, their curation trail and consent",
     "quotes:write": "Capture praise and curate quotes (approve, publish, retire, …)",
+    "webhooks:read": "Read webhook endpoints and their delivery logs",
+    "webhooks:write": "Create, change, test and delete webhook endpoints; resend deliveries",
     "showcase:read": "Read the public showcase (safe in a browser)",
     "admin": "Everything, including token management",
 }

@@ -111,9 +111,14 @@ async def keyset_page(query, id_column, page: PageRequest) -> Page:
 
 
 async def raw_keyset_page(table, select_sql: str, where: list[str], args: list[Any], id_sql: str,
-                          page: PageRequest) -> Page:
+                          page: PageRequest, *, key_sql: str | None = None,
+                          key_of_id: str | None = None) -> Page:
     """keyset_page for hand-written SQL: `select_sql` ends before WHERE; `where` holds
-    conditions with `{}` placeholders for `args` (Piccolo's raw parameters)."""
+    conditions with `{}` placeholders for `args` (Piccolo's raw parameters).
+
+    Rows are ordered by `id_sql`, or by `key_sql` (a row value such as `(e.tx, e.id)`) when the
+    order is not the id's; `key_of_id` is then the SQL giving the key of the row a cursor's id
+    names (one `{}` placeholder, used twice)."""
     filtered = " AND ".join(where) or "TRUE"
     base_args = list(args)
 
@@ -123,13 +128,16 @@ async def raw_keyset_page(table, select_sql: str, where: list[str], args: list[A
         return rows[0]["n"]
 
     conditions, values = [filtered], list(args)
+    key, bound = (key_sql, key_of_id) if key_sql and key_of_id else (id_sql, "{}")
+    slots = bound.count("{}")
     if page.after is not None:
-        conditions.append(f"{id_sql} > {{}}")
-        values.append(page.after)
+        conditions.append(f"{key} > {bound}")
+        values.extend([page.after] * slots)
     if page.before is not None:
-        conditions.append(f"{id_sql} < {{}}")
-        values.append(page.before)
+        conditions.append(f"{key} < {bound}")
+        values.extend([page.before] * slots)
     order = "DESC" if page.backward else "ASC"
+    ordering = ", ".join(f"{part.strip()} {order}" for part in key.strip("()").split(","))
     rows = await table.raw(f"{select_sql} WHERE {' AND '.join(conditions)} "
-                           f"ORDER BY {id_sql} {order} LIMIT {{}}", *values, page.size + 1)
+                           f"ORDER BY {ordering} LIMIT {{}}", *values, page.size + 1)
     return page_of(rows, page, count)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from models.access.audit import record_audit
 from models.core.actors import Actor
 from models.core.results import Outcome
+from models.events.events import record_event
 from models.people.customers import Customer
 from models.people.erased import address_digest
 
@@ -91,6 +92,7 @@ async def erase_customer(actor: Actor, customer_id: int) -> Outcome[Erasure]:
             "email_status = 'erased', suppressed_at = coalesce(suppressed_at, now()), "
             "updated_at = now() WHERE id = {}",
             f"erased-{cid}@erased.invalid", f"erased-{cid}", "{}", cid)
+        await record_event("customer.erased", customer.product, {"customer": cid})
         await record_audit(actor, "customer.erase", "customer", cid,
                            {"signals": signals, "touches": touches, "reviews": reviews,
                             "quotes": quotes, "tasks": tasks})

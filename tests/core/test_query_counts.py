@@ -45,6 +45,12 @@ LIST_QUERIES = {
     "events": "events(first: $n) { nodes { id type occurredAt askId customerId channel } }",
     "improvements": "improvements(first: $n) { nodes { id status themes review { rating lane } } }",
     "tasks": "tasks(first: $n) { nodes { id kind status outcome productId customerId askId } }",
+    "integrations": "integrations(first: $n) { nodes { id provider productId lastEventAt } }",
+    "integrationEvents": f'integrationEvents(integrationId: "{gid("Integration", 1)}", first: $n) '
+                         "{ nodes { providerEvent outcome signalId } }",
+    "webhookEndpoints": "webhookEndpoints(first: $n) { nodes { id url eventTypes productId } }",
+    "webhookDeliveries": f'webhookDeliveries(endpointId: "{gid("WebhookEndpoint", 1)}", first: $n) '
+                         "{ nodes { id status eventId attemptLog { statusCode latencyMs } } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
@@ -62,7 +68,8 @@ FIXED_LIST_QUERIES = {
 # Token lookup + the page + one batch per distinct nested loader.
 MAX_QUERIES = {"asks": 6, "improvements": 3, "customers": 4, "signals": 3, "platformProfiles": 5,
                "selectionRuns": 3,
-               "quotes": 3, "ratingReadings": 3}
+               "quotes": 3, "ratingReadings": 3, "webhookDeliveries": 4,
+               "integrationEvents": 3}
 
 
 def test_every_list_field_has_a_guard():
@@ -120,6 +127,21 @@ async def many_rows():
                 for i in range(48)])
     now = dt.datetime.now(dt.UTC)
     from models.events.events import record_events
+    from models.events.tables import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+    from models.integrations.tables import Integration, IntegrationEvent
+
+    for p in range(1, 22):
+        await Integration.insert(Integration(product=p, provider="stripe", signing_secret="whsec_secret"))
+        await IntegrationEvent.insert(IntegrationEvent(integration=1, provider_event_id=f"evt_{p}",
+                                                       event_type="invoice.paid", outcome="ignored"))
+        await WebhookEndpoint.insert(WebhookEndpoint(product=p, url=f"https://hooks.example/{p}",
+                                                     event_types=["ask.sent"], secret="whsec_x"))
+    for i in range(21):
+        delivery = WebhookDelivery(endpoint=1, message_id=f"test_{i}", event_type="webhook.test",
+                                   body="{}")
+        await delivery.save()
+        await WebhookAttempt.insert(WebhookAttempt(delivery=delivery.id, status_code=500),
+                                    WebhookAttempt(delivery=delivery.id, status_code=200))
 
     await record_events("ask.sent", [(1, {"ask": i, "customer": i, "channel": "email"})
                                      for i in range(1, 25)])

@@ -45,7 +45,7 @@ async def test_the_partners_flow_leaves_its_events_in_order(gql, http, make_toke
     # Scopes pick the families; a filter narrows further.
     asks_only = gql.as_token(await make_token("asks:read"))
     assert {e["node"]["type"] for e in (await feed(asks_only, first=100))["edges"]} == {
-        "ASK_PLANNED", "ASK_SENT", "ASK_CLICKED", "ASK_REVIEWED"}
+        "ASK_PLANNED", "ASK_SENT", "ASK_CLICKED", "ASK_REVIEWED", "ASK_BOUNCED"}
     clicks = await feed(client, first=100, f={"types": ["ASK_CLICKED"]})
     assert clicks["totalCount"] == 1
 
@@ -88,3 +88,31 @@ async def test_an_event_committing_late_is_not_skipped_by_a_reader_resuming(gql,
         await slow.close()
     after = [e["node"]["campaignId"] for e in (await feed(client, first=10, after=cursor))["edges"]]
     assert after == [gid("Campaign", 2), gid("Campaign", 3)]
+
+
+async def test_an_older_transaction_committing_a_higher_id_first_does_not_skip_the_lower(
+        gql, make_token, product):
+    """Ids are not commit order either way: a transaction that began first (lower xid) may insert
+    after a younger one and commit first. The feed serves by transaction, so the younger
+    transaction's lower id still comes after what the reader has seen."""
+    client = gql.as_token(await make_token("campaigns:read"))
+    older = await asyncpg.connect(settings.SETTINGS.database_url)
+    younger = await asyncpg.connect(settings.SETTINGS.database_url)
+    insert = ("INSERT INTO domain_event (type, product, payload) "
+              "VALUES ('campaign.activated', $1, jsonb_build_object('campaign', $2::int))")
+    try:
+        old_tx, young_tx = older.transaction(), younger.transaction()
+        await old_tx.start()
+        await older.fetchval("SELECT pg_current_xact_id()")  # the older transaction id
+        await young_tx.start()
+        await younger.execute(insert, product.id, 1)  # the lower event id, younger transaction
+        await older.execute(insert, product.id, 2)
+        await old_tx.commit()
+        seen = (await feed(client, first=10))["edges"]
+        assert [e["node"]["campaignId"] for e in seen] == [gid("Campaign", 2)]
+        await young_tx.commit()
+    finally:
+        await older.close()
+        await younger.close()
+    rest = (await feed(client, first=10, after=seen[-1]["cursor"]))["edges"]
+    assert [e["node"]["campaignId"] for e in rest] == [gid("Campaign", 1)]

@@ -1,0 +1,1 @@
+"""Admin for events: webhook endpoints and their delivery logs."""

@@ -1,0 +1,1 @@
+"""Admin for native intake: connected providers and what they sent."""

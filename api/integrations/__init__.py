@@ -1,0 +1,1 @@
+"""Native intake over HTTP and its configuration over GraphQL."""

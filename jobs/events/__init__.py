@@ -1,0 +1,1 @@
+"""Event jobs: webhook fan-out and delivery."""
