@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hmac
 import logging
 from contextlib import asynccontextmanager
@@ -17,9 +18,11 @@ from litestar.handlers import asgi
 from litestar.response import Redirect
 from litestar.types import Receive, Scope, Send
 from strawberry.litestar import make_graphql_controller
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import settings
 from api.asking.links import ROUTES as link_routes
+from api.events.live import EventHub, authenticate_connection
 from api.graphql.context import CredentialRefused, context_getter
 from api.graphql.schema import schema
 from api.http.graphql_media import GRAPHQL_RESPONSE, negotiate
@@ -46,8 +49,13 @@ def _fresh_response() -> Response:
 
 
 def graphql_controller() -> type:
-    base = make_graphql_controller(schema, path="/graphql", context_getter=context_getter,
-                                   graphql_ide="graphiql")
+    base = make_graphql_controller(
+        schema, path="/graphql", context_getter=context_getter, graphql_ide="graphiql",
+        # WebSocket subscriptions (api/events/live.py): graphql-transport-ws only, pinged, few
+        # per connection; pages on other origins only from the CORS list.
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,), keep_alive=True,
+        keep_alive_interval=15, connection_init_wait_timeout=dt.timedelta(seconds=10),
+        max_subscriptions_per_connection=10, allowed_origins=settings.SETTINGS.cors_origins)
 
     class GraphQLController(base):
         # Strawberry provides the response object from a thread pool (sync_to_thread);
@@ -57,6 +65,10 @@ def graphql_controller() -> type:
 
         # Cached showcase answers first (free), then the rate limit for everything computed.
         middleware = [showcase_cache_middleware, rate_limit_middleware]
+
+        async def on_ws_connect(self, context: Any):
+            await authenticate_connection(context)
+            return await super().on_ws_connect(context)
 
         def encode_json(self, data: object) -> bytes:
             return msgspec.json.encode(data)
@@ -113,6 +125,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
                              statement_timeout_ms=settings.SETTINGS.api_statement_timeout_ms)
         app.state.relay = None
         await app.state.showcase_cache.start()
+        await app.state.event_hub.start()
         redis = None
         if with_queue and settings.SETTINGS.redis_url:
             from jobs import outbox
@@ -125,6 +138,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
         try:
             yield
         finally:
+            await app.state.event_hub.stop()
             await app.state.showcase_cache.stop()
             if redis is not None:
                 await redis.aclose()
@@ -191,6 +205,7 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
         cors_config=cors_config(),
     )
     app.state.showcase_cache = ShowcaseCache(settings.SETTINGS.database_url)
+    app.state.event_hub = EventHub(settings.SETTINGS.database_url)
     return app
 
 

@@ -134,7 +134,9 @@ async def app(redis):
     application.state.relay = Relay(redis, settings.SETTINGS.queue_name)
     outbox.ACTIVE_RELAY = application.state.relay
     await application.state.showcase_cache.start()
+    await application.state.event_hub.start()
     yield application
+    await application.state.event_hub.stop()
     await application.state.showcase_cache.stop()
     outbox.ACTIVE_RELAY = None
 

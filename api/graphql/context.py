@@ -25,6 +25,7 @@ class Context(BaseContext, kw_only=True):
     loaders: Loaders
     unavailable: bool = False  # set when the database could not be reached: answer 503
     executed: bool = False  # set once execution starts: the document parsed, validated, coerced
+    connection_params: Any = None  # WebSocket: the connection_init payload (api/events/live.py)
 
 
 def bearer_token(connection: ASGIConnection) -> str | None:

@@ -22,6 +22,7 @@ from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
 from api.catalogue.readings import ReadingMutations, ReadingQueries
 from api.events.events import EventQueries
+from api.events.live import EventSubscriptions
 from api.events.webhooks import WebhookMutations, WebhookQueries
 from api.graphql import core_patch
 from api.graphql.document_limits import BoundedValidation, Limits
@@ -50,6 +51,7 @@ Mutation = merge_types("Mutation", (
     PlatformMutations, ImprovementMutations, QuoteMutations, ReadingMutations, ReviewMutations,
     SenderMutations, SuppressionMutations, TaskMutations, TokenMutations, WebhookMutations,
     IntegrationMutations))
+Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 log = logging.getLogger("plaudit.graphql")
 RETRY_AFTER_SECONDS = 5
@@ -152,6 +154,7 @@ def build_schema(execution_context_class: type | None = FastLeafExecutionContext
     return PlauditSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         execution_context_class=execution_context_class or SettledExecutionContext,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[

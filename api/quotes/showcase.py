@@ -67,13 +67,17 @@ def _showcase(data, base_url: str) -> Showcase:
         platforms=[ShowcasePlatform(key=p.key, name=p.name, average_rating=p.average_rating,
                                     review_count=p.review_count, rating_scale=p.rating_scale,
                                     profile_url=p.profile_url, as_of=p.as_of) for p in data.platforms],
-        quotes=[ShowcaseQuote(
-            quote_id=global_id("Quote", q.id), text=q.text,
-            attribution=ShowcaseAttribution(name=q.attribution_name, title=q.attribution_title,
-                                            company=q.attribution_company, photo_url=q.photo_url),
-            rating=q.rating, platform_key=q.platform_key, platform_name=q.platform_name,
-            source_url=q.source_url, disclosures=q.disclosures,
-            image_url=f"{base_url}/showcase/quotes/{q.id}/card.png") for q in data.quotes])
+        quotes=[showcase_quote(q, base_url) for q in data.quotes])
+
+
+def showcase_quote(q, base_url: str) -> ShowcaseQuote:
+    return ShowcaseQuote(
+        quote_id=global_id("Quote", q.id), text=q.text,
+        attribution=ShowcaseAttribution(name=q.attribution_name, title=q.attribution_title,
+                                        company=q.attribution_company, photo_url=q.photo_url),
+        rating=q.rating, platform_key=q.platform_key, platform_name=q.platform_name,
+        source_url=q.source_url, disclosures=q.disclosures,
+        image_url=f"{base_url}/showcase/quotes/{q.id}/card.png")
 
 
 @strawberry.type

@@ -77,7 +77,8 @@ WHERE pp.product = {} AND s.review_count > 0
 ORDER BY s.review_count DESC, pl.name
 """
 
-QUOTES_SQL = """
+# What a placement may show: published quotes whose reviewer granted that placement.
+QUOTES_BASE = """
 SELECT q.id, q.text, q.attribution_name, q.attribution_title, q.attribution_company,
        CASE WHEN q.photo_permitted AND q.photo_url <> '' THEN q.photo_url END AS photo_url,
        q.source, q.incentive_disclosure, q.insider, q.position,
@@ -90,9 +91,9 @@ LEFT JOIN platform_profile pp ON pp.id = r.profile
 LEFT JOIN review_platform pl ON pl.id = pp.platform
 WHERE c.placement = {} AND c.published AND c.state = 'granted'
   AND q.product = {} AND q.status = 'published'
-ORDER BY q.position, q.published_at, q.id
-LIMIT {}
 """
+QUOTES_SQL = QUOTES_BASE + "ORDER BY q.position, q.published_at, q.id\nLIMIT {}\n"
+ONE_QUOTE_SQL = QUOTES_BASE + "  AND q.id = {}\n"
 
 
 def disclosures(row: dict, product_name: str) -> list[str]:
@@ -124,12 +125,25 @@ async def load_showcase(actor: Actor, product_id: int | None, placement: str,
         platforms=[ShowcasePlatform(r["key"], r["name"], round(float(r["average"]), 2),
                                     r["review_count"], r["rating_scale"], _safe(r["profile_url"]) or "",
                                     r["taken_on"]) for r in platforms],
-        quotes=[ShowcaseQuote(
-            id=r["id"], text=r["text"], attribution_name=r["attribution_name"],
-            attribution_title=r["attribution_title"], attribution_company=r["attribution_company"],
-            photo_url=_safe(r["photo_url"]), rating=r["rating"], platform_key=r["platform_key"],
-            platform_name=r["platform_name"], source_url=_safe(r["source_url"]),
-            disclosures=disclosures(r, product["name"]), position=r["position"]) for r in quotes])
+        quotes=[_quote(r, product["name"]) for r in quotes])
+
+
+def _quote(row: dict, product_name: str) -> ShowcaseQuote:
+    return ShowcaseQuote(
+        id=row["id"], text=row["text"], attribution_name=row["attribution_name"],
+        attribution_title=row["attribution_title"], attribution_company=row["attribution_company"],
+        photo_url=_safe(row["photo_url"]), rating=row["rating"], platform_key=row["platform_key"],
+        platform_name=row["platform_name"], source_url=_safe(row["source_url"]),
+        disclosures=disclosures(row, product_name), position=row["position"])
+
+
+async def showcase_quote(product_id: int, placement: str, quote_id: int) -> ShowcaseQuote | None:
+    """One quote exactly as the showcase shows it on `placement` — None unless it is live there."""
+    rows = await Product.raw(ONE_QUOTE_SQL, placement, product_id, quote_id)
+    if not rows:
+        return None
+    product = await Product.select(Product.name).where(Product.id == product_id).first()
+    return _quote(rows[0], product["name"] if product else "")
 
 
 def _safe(url: str | None) -> str | None:

@@ -129,3 +129,32 @@ async def test_approve_in_admin_consent_then_see_it_on_demo(served, browser, mon
     await demo.wait_for_function("document.getElementById('status').textContent !== 'Loading…'")
     assert await demo.locator(f"figure[data-quote='{gid('Quote', candidate['id'])}']").count() == 0
     assert (await demo.request.get(f"{served}/showcase/quotes/{candidate['id']}/card.png")).status == 404
+
+
+async def test_the_demo_page_shows_a_review_as_it_arrives(served, browser):
+    """The live feed on /demo: a subscription over a real WebSocket, fed by LISTEN/NOTIFY."""
+    from models.core.actors import SYSTEM
+    from models.demo import demo_site_token, seed_demo
+    from models.reviews.intake import import_reviews
+    from tests.quotes.fixtures import review_item
+
+    await seed_demo(customers_per_product=30)
+    token = await demo_site_token(None)
+    page = await browser.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    await page.goto(f"{served}/demo#token={token}")
+    await page.wait_for_selector('#live[data-state="connected"]', timeout=15_000)
+    await asyncio.sleep(0.5)  # the subscription reaches the hub
+    from models.access.tokens import authenticate
+
+    product = (await authenticate(token)).product_id
+    customer = (await Quote.raw("SELECT email FROM customer WHERE product = {} AND country <> '' "
+                                "ORDER BY id LIMIT 1", product))[0]
+    result = await import_reviews(SYSTEM, product, [review_item(
+        "g2-live-1", customer["email"], platform_key="g2", url="https://g2.example/r/live-1")])
+    assert not result.errors, result.errors
+    item = await page.wait_for_selector('#activity li[data-kind="REVIEWED"]', timeout=15_000)
+    text = await item.inner_text()
+    assert "just reviewed us on G2" in text and "Ana" not in text, text
+    assert errors == []
