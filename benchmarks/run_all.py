@@ -11,7 +11,9 @@ Runs, each in its own process and each measuring Plaudit beside its reference in
   bare aiosmtplib loop;
 - showcase_vs_raw.py — the public showcase, cached and uncached, vs a bare raw-asyncpg handler;
 - graphql_validation.py — validating hostile and ordinary documents: Plaudit's cost pass vs
-  Strawberry's depth and alias limiters (what ran before issue 10).
+  Strawberry's depth and alias limiters (what ran before issue 10);
+- webhooks.py — outbound webhook deliveries per second by one worker vs a bare httpx loop posting
+  the same signed bodies, and commit-to-delivery latency with the worker idle.
 
 Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or the defaults on 127.0.0.1) and wrk.
 """
@@ -37,6 +39,8 @@ BENCHMARKS = {
     "showcase": (["showcase_vs_raw.py", "--rounds", "3", "--duration", "10"],
                  ["showcase_vs_raw.py", "--rounds", "1", "--duration", "3", "--warmup", "1"]),
     "validation": (["graphql_validation.py", "--rounds", "7"], ["graphql_validation.py", "--rounds", "1"]),
+    "webhooks": (["webhooks.py", "--events", "3000", "--rounds", "3", "--latency", "60"],
+                 ["webhooks.py", "--events", "500", "--rounds", "1", "--latency", "10"]),
 }
 
 

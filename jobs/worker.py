@@ -7,7 +7,7 @@ from arq import cron
 import settings
 from jobs.asking.asks import dispatch_touches, send_touch
 from jobs.asking.campaigns import run_active_campaigns
-from jobs.events.webhooks import Listener, deliver_webhook, dispatch_webhooks
+from jobs.events.webhooks import Listener, deliver_webhooks, dispatch_webhooks
 from jobs.outbox import Relay, run_outbox_message, sweep_outbox
 from jobs.people.signals import daily_tenure_milestones
 from jobs.redis import redis_settings
@@ -40,7 +40,7 @@ async def shutdown(ctx: dict) -> None:
 
 def worker_settings(**overrides) -> dict:
     base = dict(
-        functions=[run_outbox_message, send_touch, deliver_webhook],
+        functions=[run_outbox_message, send_touch, deliver_webhooks],
         cron_jobs=[
             cron(sweep_outbox, second={0, 30}, run_at_startup=True),
             cron(dispatch_touches, second={5, 20, 35, 50}, run_at_startup=True),

@@ -69,7 +69,7 @@ async def send_test_webhook(request: Request, data: EndpointForm) -> str:
     outcome = await deliveries.send_test(_actor(request), data.endpoint_id)
     _refuse(outcome)
     await hand_over_now(outcome.value)
-    return f"Test message queued as delivery {outcome.value}; see Webhook delivery for the outcome."
+    return f"Test message queued as delivery {outcome.value[0]}; see Webhook delivery for the outcome."
 
 
 async def resend_webhook_delivery(request: Request, data: ResendForm) -> str:

@@ -274,7 +274,7 @@ class WebhookMutations:
         outcome = await delivery_domain.resend(actor, decode_id(id, "id", "WebhookDelivery"))
         await hand_over_now(outcome.value)
         return ResendWebhookDeliveryPayload(
-            delivery=await _delivery(actor, outcome.value),
+            delivery=await _delivery(actor, outcome.value[0] if outcome.value else None),
             user_errors=map_errors(ResendWebhookDeliveryError, outcome.errors))
 
     @strawberry.mutation(permission_classes=[needs("webhooks:write")],
@@ -284,7 +284,7 @@ class WebhookMutations:
         outcome = await delivery_domain.send_test(actor, decode_id(id, "id", "WebhookEndpoint"))
         await hand_over_now(outcome.value)
         return SendTestWebhookPayload(
-            delivery=await _delivery(actor, outcome.value),
+            delivery=await _delivery(actor, outcome.value[0] if outcome.value else None),
             user_errors=map_errors(SendTestWebhookError, outcome.errors))
 
 

@@ -1,13 +1,14 @@
 """Webhook delivery: the worker turns new events into deliveries and posts them, signed.
 
 - A listener (one asyncpg connection per worker) wakes on `NOTIFY plaudit_events` — sent at
-  the commit of every transaction that wrote an event — runs the fan-out and hands the new
-  deliveries to arq at once. It also wakes every FALLBACK_SECONDS, so a missed notification
+  the commit of every transaction that wrote an event — runs the fan-out and hands the
+  endpoints with new deliveries to arq at once. It also wakes every FALLBACK_SECONDS, so a missed notification
   (connection lost, a restart) delays events, never loses them.
-- `deliver_webhook` claims a delivery, checks the receiver's address again (and connects to
-  exactly the address checked), posts the body with the Standard Webhooks headers (signed by
-  the `standardwebhooks` package), and records the attempt; a failure makes the delivery due
-  again after the backoff (the time is in the database, not in a deferred job).
+- `deliver_webhooks(endpoint)` claims the endpoint's due deliveries in batches, checks the
+  receiver's address again for each (and connects to exactly the address checked), posts the
+  bodies with the Standard Webhooks headers (signed by the `standardwebhooks` package), and
+  records the batch's outcomes in one transaction; a failure makes the delivery due again after
+  the backoff (the time is in the database, not in a deferred job).
 - `dispatch_webhooks` (cron, every 5 s) hands over retries as they fall due, and deliveries
   whose job was lost: new ones not taken within a grace, or abandoned mid-attempt by a killed
   worker.
@@ -37,42 +38,44 @@ HANDOVER_GRACE = dt.timedelta(seconds=30)
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 MAX_RESPONSE_BYTES = 2048
 USER_AGENT = "Plaudit-Webhooks/1 (+https://www.standardwebhooks.com/)"
+BATCH = 50  # deliveries claimed at once per endpoint
+CONCURRENCY = 20  # requests in flight per job
+MAX_SECONDS = 60.0  # a job then yields to others; the dispatcher hands the rest over
 
 
-def job_id(delivery_id: int, attempts: int, due: dt.datetime, takeover: bool = False) -> str:
-    """One job per attempt: the due time tells a resend (attempts start over) from the original."""
-    stamp = int(due.timestamp() * 1000)
-    return f"webhook:{delivery_id}:{attempts}:{stamp}" + (":takeover" if takeover else "")
-
-
-async def hand_over(redis, delivery_id: int, attempts: int, due: dt.datetime,
-                    takeover: bool = False) -> None:
-    await redis.enqueue_job("deliver_webhook", delivery_id,
-                            _job_id=job_id(delivery_id, attempts, due, takeover),
+async def hand_over(redis, endpoint_id: int, reason: str) -> None:
+    """One job drains an endpoint's due deliveries. Job ids are unique (arq refuses an id it
+    still remembers, and row ids restart with a restored database): two jobs for one endpoint
+    at once are harmless, their claims skip each other's rows."""
+    await redis.enqueue_job("deliver_webhooks", endpoint_id,
+                            _job_id=f"webhooks:{endpoint_id}:{reason}:{time.time_ns()}",
                             _queue_name=settings.SETTINGS.queue_name)
 
 
-async def hand_over_now(delivery_id: int | None) -> None:
+async def hand_over_now(handed: tuple[int, int] | None) -> None:
     """From the API or the admin, right after commit: a resend or a test message goes at once
     (the dispatcher hands it over after its grace if this fails)."""
     from jobs.outbox import ACTIVE_RELAY
 
-    if delivery_id is None or ACTIVE_RELAY is None:
+    if handed is None or ACTIVE_RELAY is None:
         return
+    delivery_id, endpoint_id = handed
     try:
-        await hand_over(ACTIVE_RELAY.redis, delivery_id, 0, dt.datetime.now(dt.UTC))
+        await hand_over(ACTIVE_RELAY.redis, endpoint_id, f"now:{delivery_id}")
     except Exception:
         log.warning("could not hand over delivery %s; the dispatcher will", delivery_id, exc_info=True)
 
 
 async def pump(redis) -> deliveries.FanOut:
-    """Fan out every servable event and hand the new deliveries over; True when events are
-    held back behind a running transaction (call again shortly)."""
+    """Fan out every servable event and hand the endpoints with new deliveries over."""
     total = deliveries.FanOut(created=[], events=0, more=True, held_back=False)
     while total.more:
         step = await deliveries.fan_out()
-        for delivery_id, due in step.created:
-            await hand_over(redis, delivery_id, 0, due)
+        first: dict[int, int] = {}
+        for delivery_id, endpoint_id in step.created:
+            first.setdefault(endpoint_id, delivery_id)
+        for endpoint_id, delivery_id in first.items():
+            await hand_over(redis, endpoint_id, f"new:{delivery_id}")
         total = deliveries.FanOut(total.created + step.created, total.events + step.events,
                                   step.more, step.held_back)
     return total
@@ -125,31 +128,40 @@ async def attempt(client: httpx.AsyncClient, claim: deliveries.Claim) -> tuple[i
         return None, latency, f"{type(exc).__name__}: {exc}"[:500] or type(exc).__name__
 
 
-async def deliver_webhook(ctx: dict, delivery_id: int) -> str:
-    """Attempt one delivery. Safe to run twice: only the claim's holder posts."""
-    claim = await deliveries.claim_delivery(delivery_id)
-    if claim.skipped:
-        return f"skipped: {claim.skipped}"
-    status, latency, error = await attempt(ctx["webhook_client"], claim)
-    # A failure leaves the delivery due again after the backoff: the dispatcher hands it over then.
-    result = await deliveries.record_attempt(delivery_id, claim.attempt, status, latency, error)
-    if result.endpoint_disabled:
-        log.warning("webhook endpoint of delivery %s disabled after a long run of failures",
-                    delivery_id)
-    return result.status
+async def deliver_webhooks(ctx: dict, endpoint_id: int) -> str:
+    """Drain an endpoint's due deliveries: claim a batch, post it (CONCURRENCY at a time), record
+    the outcomes in one transaction, again until none is due (or MAX_SECONDS have passed: the
+    dispatcher hands the rest over). Safe to run twice at once: claims skip each other's rows."""
+    started, done = time.monotonic(), deliveries.Result()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(claim: deliveries.Claim) -> deliveries.Attempt:
+        async with gate:
+            status, latency, error = await attempt(ctx["webhook_client"], claim)
+        return deliveries.Attempt(claim.delivery_id, claim.attempt, status, latency, error)
+
+    while time.monotonic() - started < MAX_SECONDS:
+        claims = await deliveries.claim_due(endpoint_id, BATCH)
+        if not claims:
+            break
+        outcome = await deliveries.record_attempts(await asyncio.gather(*(one(c) for c in claims)))
+        done.delivered += outcome.delivered
+        done.retrying += outcome.retrying
+        done.failed += outcome.failed
+        if outcome.endpoints_disabled:
+            log.warning("webhook endpoint %s disabled after a long run of failures", endpoint_id)
+            break
+    return f"delivered {done.delivered}, retrying {done.retrying}, failed {done.failed}"
 
 
 async def dispatch_webhooks(ctx: dict) -> int:
     """Cron: fan out what the listener missed; hand over retries now due and lost deliveries."""
     await pump(ctx["redis"])
     now = dt.datetime.now(dt.UTC)
-    handed = 0
-    for row in await deliveries.deliveries_to_hand_over(now, HANDOVER_GRACE):
-        takeover = row["status"] == "delivering"
-        due = row["last_attempt_at"] if takeover else row["next_attempt_at"]
-        await hand_over(ctx["redis"], row["id"], row["attempts"], due, takeover)
-        handed += 1
-    return handed
+    rows = await deliveries.endpoints_to_hand_over(now, HANDOVER_GRACE)
+    for row in rows:
+        await hand_over(ctx["redis"], row["endpoint"], "due")
+    return len(rows)
 
 
 class Listener:

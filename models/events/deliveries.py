@@ -4,9 +4,11 @@ attempts with backoff until the receiver answers 2xx.
 - Fan-out walks the log in the feed's order (transaction, id) from a cursor kept in the
   database, under a row lock: several workers never create a delivery twice, and an event
   that commits late is never skipped (models/events/events.py explains the order).
-- A delivery is claimed (pending -> delivering) by one UPDATE; a claim older than
-  CLAIM_TIMEOUT belongs to a worker that died and is taken over. The webhook-id (the event's
-  global id) is the same on every attempt, so a receiver dedups a retry or a take-over.
+- Deliveries are claimed (pending -> delivering) in batches per endpoint by one UPDATE that
+  skips rows another worker holds; a claim older than CLAIM_TIMEOUT belongs to a worker that
+  died and is taken over. The outcomes of a batch are recorded in one transaction. The
+  webhook-id (the event's global id) is the same on every attempt, so a receiver dedups a
+  retry or a take-over.
 - Retries follow RETRY_SCHEDULE (about 30 hours in all), then the delivery fails. An endpoint
   that has failed every attempt for DISABLE_AFTER (and at least DISABLE_AFTER_FAILURES times
   in a row) is disabled, its pending deliveries cancelled, and `webhook.disabled` recorded.
@@ -19,7 +21,7 @@ import json
 import os
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from models.core.actors import Actor
 from models.core.global_ids import to_global_id
@@ -53,7 +55,7 @@ def message_id(event_id: int) -> str:
 
 @dataclass
 class FanOut:
-    created: list[tuple[int, dt.datetime]]  # new deliveries: (id, due at)
+    created: list[tuple[int, int]]  # new deliveries: (delivery id, endpoint id)
     events: int  # events walked
     more: bool  # a full batch: call again
     held_back: bool  # committed events wait behind a running transaction: call again soon
@@ -95,8 +97,8 @@ async def fan_out(batch: int = FANOUT_BATCH) -> FanOut:
                     "FROM jsonb_to_recordset({}::jsonb) AS r(endpoint integer, event bigint, "
                     "message_id text, event_type text, body text) "
                     "ON CONFLICT (endpoint, event) WHERE event IS NOT NULL DO NOTHING "
-                    "RETURNING id, next_attempt_at", json.dumps(rows))
-                created = [(r["id"], r["next_attempt_at"]) for r in inserted]
+                    "RETURNING id, endpoint", json.dumps(rows))
+                created = [(r["id"], r["endpoint"]) for r in inserted]
             await WebhookDelivery.raw("UPDATE webhook_fanout SET last_tx = {}::xid8, last_event = {} "
                                       "WHERE id = 1", last["tx"], last["id"])
             cursor = {"last_tx": last["tx"], "last_event": last["id"]}
@@ -107,14 +109,14 @@ async def fan_out(batch: int = FANOUT_BATCH) -> FanOut:
                   held_back=held[0]["held"])
 
 
-async def deliveries_to_hand_over(now: dt.datetime, grace: dt.timedelta,
-                                  limit: int = 1000) -> list[dict]:
-    """Retries now due; new deliveries not taken within `grace` (the worker died before handing
-    them over, Redis restarted empty); and deliveries abandoned mid-attempt."""
+async def endpoints_to_hand_over(now: dt.datetime, grace: dt.timedelta,
+                                 limit: int = 10000) -> list[dict]:
+    """Endpoints with retries now due, new deliveries not taken within `grace` (the worker died
+    before handing them over, Redis restarted empty), or deliveries abandoned mid-attempt."""
     return await WebhookDelivery.raw(
-        "SELECT id, attempts, next_attempt_at, status, last_attempt_at FROM webhook_delivery "
+        "SELECT DISTINCT endpoint FROM (SELECT endpoint FROM webhook_delivery "
         "WHERE (status = 'pending' AND next_attempt_at <= {} AND (attempts > 0 OR next_attempt_at < {})) "
-        "OR (status = 'delivering' AND last_attempt_at < {}) ORDER BY next_attempt_at, id LIMIT {}",
+        "OR (status = 'delivering' AND last_attempt_at < {}) LIMIT {}) AS due",
         now, now - grace, now - CLAIM_TIMEOUT, limit)
 
 
@@ -127,79 +129,104 @@ class Claim:
     message_id: str = ""
     body: str = ""
     attempt: int = 0
-    skipped: str | None = None
 
 
-async def claim_delivery(delivery_id: int, now: dt.datetime | None = None) -> Claim:
+DUE = ("((d.status = 'pending' AND d.next_attempt_at <= {}) "
+       "OR (d.status = 'delivering' AND d.last_attempt_at < {}))")
+
+
+async def claim_due(endpoint_id: int, limit: int = 50, now: dt.datetime | None = None) -> list[Claim]:
+    """Claim up to `limit` of an endpoint's due deliveries (oldest first), skipping those another
+    worker holds; a claim older than CLAIM_TIMEOUT is taken over (its worker died)."""
     now = now or dt.datetime.now(dt.UTC)
     rows = await WebhookDelivery.raw(
-        "UPDATE webhook_delivery d SET status = 'delivering', attempts = d.attempts + 1, "
-        "last_attempt_at = {} FROM webhook_endpoint w WHERE d.id = {} AND w.id = d.endpoint "
-        "AND w.enabled AND ((d.status = 'pending' AND d.next_attempt_at <= {}) "
-        "OR (d.status = 'delivering' AND d.last_attempt_at < {})) "
-        "RETURNING d.attempts, d.message_id, d.body, w.url, w.secret", now, delivery_id, now,
-        now - CLAIM_TIMEOUT)
-    if not rows:
-        return Claim(delivery_id, skipped="not due, taken or done")
-    row = rows[0]
-    return Claim(delivery_id, url=row["url"], secret=row["secret"], message_id=row["message_id"],
-                 body=row["body"], attempt=row["attempts"])
+        f"UPDATE webhook_delivery d SET status = 'delivering', attempts = d.attempts + 1, "
+        f"last_attempt_at = {{}} FROM (SELECT d.id FROM webhook_delivery d WHERE d.endpoint = {{}} "
+        f"AND {DUE} ORDER BY d.next_attempt_at, d.id LIMIT {{}} FOR UPDATE SKIP LOCKED) picked, "
+        f"webhook_endpoint w WHERE d.id = picked.id AND w.id = d.endpoint AND w.enabled "
+        f"RETURNING d.id, d.attempts, d.message_id, d.body, w.url, w.secret",
+        now, endpoint_id, now, now - CLAIM_TIMEOUT, limit)
+    return [Claim(r["id"], url=r["url"], secret=r["secret"], message_id=r["message_id"], body=r["body"],
+                  attempt=r["attempts"]) for r in sorted(rows, key=lambda r: r["id"])]
+
+
+@dataclass
+class Attempt:
+    delivery_id: int
+    attempt: int  # the claim's attempt number (a take-over meanwhile makes this one stale)
+    status_code: int | None
+    latency_ms: int
+    error: str = ""
 
 
 @dataclass
 class Result:
-    status: str  # delivered | pending (retry at next_attempt_at) | failed
-    next_attempt_at: dt.datetime | None = None
-    endpoint_disabled: bool = False
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+    endpoints_disabled: list[int] = field(default_factory=list)
 
 
 def succeeded(status_code: int | None) -> bool:
     return status_code is not None and 200 <= status_code < 300
 
 
-async def record_attempt(delivery_id: int, attempt: int, status_code: int | None, latency_ms: int,
-                         error: str = "", now: dt.datetime | None = None) -> Result:
-    """The outcome of one attempt: delivered, due again after the backoff, or failed for good;
-    the endpoint's failure run is updated and, when it has lasted long enough, it is disabled."""
+async def record_attempts(attempts: list[Attempt], now: dt.datetime | None = None) -> Result:
+    """The outcomes of a batch of attempts, in one transaction: the attempt log; each delivery
+    delivered, due again after its backoff, or failed for good; each endpoint's failure run
+    (cleared by a success, else lengthened) and, when it has lasted long enough, disabling."""
     now = now or dt.datetime.now(dt.UTC)
-    error = error[:500]
+    result = Result()
+    if not attempts:
+        return result
+    rows = []
+    for a in attempts:
+        ok = succeeded(a.status_code)
+        final = not ok and a.attempt >= MAX_ATTEMPTS
+        status = "delivered" if ok else "failed" if final else "pending"
+        rows.append({"id": a.delivery_id, "attempt": a.attempt, "code": a.status_code,
+                     "ms": a.latency_ms, "error": (a.error or ("" if ok else f"HTTP {a.status_code}"))[:500],
+                     "status": status,
+                     "next_at": None if ok or final else (now + retry_delay(a.attempt)).isoformat()})
+    data = json.dumps(rows)
     async with WebhookDelivery._meta.db.transaction():
-        await WebhookAttempt.insert(WebhookAttempt(delivery=delivery_id, attempted_at=now,
-                                                   status_code=status_code, latency_ms=latency_ms,
-                                                   error=error))
-        if succeeded(status_code):
-            rows = await WebhookDelivery.raw(
-                "UPDATE webhook_delivery SET status = 'delivered', delivered_at = {}, "
-                "last_status_code = {}, last_latency_ms = {}, last_error = '' "
-                "WHERE id = {} AND status = 'delivering' AND attempts = {} RETURNING endpoint",
-                now, status_code, latency_ms, delivery_id, attempt)
-            if rows:
+        await WebhookAttempt.raw(
+            "INSERT INTO webhook_attempt (delivery, attempted_at, status_code, latency_ms, error) "
+            "SELECT r.id, {}, r.code, r.ms, r.error FROM jsonb_to_recordset({}::jsonb) "
+            "AS r(id bigint, code integer, ms integer, error text)", now, data)
+        # Only the claim's holder records: a delivery taken over meanwhile keeps the newer claim.
+        updated = await WebhookDelivery.raw(
+            "UPDATE webhook_delivery d SET status = r.status, "
+            "delivered_at = CASE WHEN r.status = 'delivered' THEN {}::timestamptz END, "
+            "next_attempt_at = coalesce(r.next_at, d.next_attempt_at), last_status_code = r.code, "
+            "last_latency_ms = r.ms, last_error = r.error "
+            "FROM jsonb_to_recordset({}::jsonb) AS r(id bigint, attempt integer, code integer, ms integer, "
+            "error text, status text, next_at timestamptz) "
+            "WHERE d.id = r.id AND d.status = 'delivering' AND d.attempts = r.attempt "
+            "RETURNING d.endpoint, r.status", now, data)
+        runs: dict[int, list[str]] = {}
+        for row in updated:
+            runs.setdefault(row["endpoint"], []).append(row["status"])
+            counter = {"delivered": "delivered", "pending": "retrying", "failed": "failed"}[row["status"]]
+            setattr(result, counter, getattr(result, counter) + 1)
+        for endpoint_id, statuses in sorted(runs.items()):
+            if "delivered" in statuses:
                 await WebhookEndpoint.raw(
                     "UPDATE webhook_endpoint SET consecutive_failures = 0, failing_since = NULL, "
-                    "last_success_at = {} WHERE id = {}", now, rows[0]["endpoint"])
-            return Result("delivered")
-        final = attempt >= MAX_ATTEMPTS
-        next_at = None if final else now + retry_delay(attempt)
-        rows = await WebhookDelivery.raw(
-            "UPDATE webhook_delivery SET status = {}, next_attempt_at = coalesce({}, next_attempt_at), "
-            "last_status_code = {}, last_latency_ms = {}, last_error = {} "
-            "WHERE id = {} AND status = 'delivering' AND attempts = {} RETURNING endpoint",
-            "failed" if final else "pending", next_at, status_code, latency_ms,
-            error or f"HTTP {status_code}", delivery_id, attempt)
-        if not rows:  # taken over meanwhile: that attempt's outcome counts, not this one
-            return Result("pending", next_at)
-        endpoint = (await WebhookEndpoint.raw(
-            "UPDATE webhook_endpoint SET consecutive_failures = consecutive_failures + 1, "
-            "failing_since = coalesce(failing_since, {}) WHERE id = {} "
-            "RETURNING id, product, enabled, consecutive_failures, failing_since",
-            now, rows[0]["endpoint"]))[0]
-        # Concurrent attempts: another may have started the run a moment after this one's clock.
-        latest = max(now, endpoint["failing_since"])
-        disabled = (endpoint["enabled"] and endpoint["consecutive_failures"] >= DISABLE_AFTER_FAILURES
-                    and endpoint["failing_since"] <= latest - DISABLE_AFTER)
-        if disabled:
-            await disable_failing(endpoint, latest)
-    return Result("failed" if final else "pending", next_at, endpoint_disabled=disabled)
+                    "last_success_at = {} WHERE id = {}", now, endpoint_id)
+                continue
+            endpoint = (await WebhookEndpoint.raw(
+                "UPDATE webhook_endpoint SET consecutive_failures = consecutive_failures + {}, "
+                "failing_since = coalesce(failing_since, {}) WHERE id = {} "
+                "RETURNING id, product, enabled, consecutive_failures, failing_since",
+                len(statuses), now, endpoint_id))[0]
+            # Concurrent batches: another may have started the run a moment after this clock.
+            latest = max(now, endpoint["failing_since"])
+            if (endpoint["enabled"] and endpoint["consecutive_failures"] >= DISABLE_AFTER_FAILURES
+                    and endpoint["failing_since"] <= latest - DISABLE_AFTER):
+                await disable_failing(endpoint, latest)
+                result.endpoints_disabled.append(endpoint_id)
+    return result
 
 
 async def disable_failing(endpoint: dict, now: dt.datetime) -> None:
@@ -223,21 +250,21 @@ def _visible_endpoint(actor: Actor) -> str:
     return "TRUE" if actor.product_id is None else f"w.product = {int(actor.product_id)}"
 
 
-async def resend(actor: Actor, delivery_id: int | None) -> Outcome[int]:
+async def resend(actor: Actor, delivery_id: int | None) -> Outcome[tuple[int, int]]:
     """Deliver again, at once, with the same webhook-id (the receiver dedups); the attempt count
     starts over, the log keeps the earlier attempts."""
     rows = await WebhookDelivery.raw(
         f"UPDATE webhook_delivery d SET status = 'pending', attempts = 0, "
         f"next_attempt_at = clock_timestamp(), last_error = '' FROM webhook_endpoint w "
         f"WHERE d.id = {{}} AND w.id = d.endpoint AND {_visible_endpoint(actor)} AND w.enabled "
-        f"AND d.status <> 'delivering' RETURNING d.id", delivery_id or 0)
+        f"AND d.status <> 'delivering' RETURNING d.id, d.endpoint", delivery_id or 0)
     if not rows:
         return Outcome.fail("NOT_FOUND", "No such delivery on an enabled endpoint (or it is "
                             "being delivered right now).", "id")
-    return Outcome(rows[0]["id"])
+    return Outcome((rows[0]["id"], rows[0]["endpoint"]))
 
 
-async def send_test(actor: Actor, endpoint_id: int | None) -> Outcome[int]:
+async def send_test(actor: Actor, endpoint_id: int | None) -> Outcome[tuple[int, int]]:
     """A `webhook.test` message, signed and delivered like any event (its own webhook-id)."""
     endpoints = await WebhookEndpoint.raw(
         f"SELECT w.id, w.product, w.enabled FROM webhook_endpoint w WHERE w.id = {{}} "
@@ -252,7 +279,7 @@ async def send_test(actor: Actor, endpoint_id: int | None) -> Outcome[int]:
                                message_id=f"test_{secrets.token_hex(12)}", event_type="webhook.test",
                                body=json.dumps(body, separators=(",", ":")))
     await delivery.save()
-    return Outcome(delivery.id)
+    return Outcome((delivery.id, endpoints[0]["id"]))
 
 
 DELIVERY_COLUMNS = [c for c in WebhookDelivery._meta.columns if c._meta.name != "body"]

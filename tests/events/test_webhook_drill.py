@@ -38,10 +38,13 @@ async def test_webhooks_survive_killed_workers_and_a_redis_restart(product, rece
     worker = start_child(["worker"], env, log)
     happened = []
     try:
-        for start in range(0, EVENTS, 50):  # committed in batches while the worker delivers
-            await record_events("campaign.activated", [(product.id, {"campaign": i})
-                                                       for i in range(start + 1, start + 51)])
-            await asyncio.sleep(0.05)
+        async def produce():  # committed in small batches, over ~6 s, while the worker delivers
+            for start in range(0, EVENTS, 25):
+                await record_events("campaign.activated", [(product.id, {"campaign": i})
+                                                           for i in range(start + 1, start + 26)])
+                await asyncio.sleep(0.25)
+
+        producer = asyncio.get_running_loop().create_task(produce())
         for threshold in sorted((*KILLS_AT, REDIS_RESTART_AT)):
             async def reached(threshold=threshold):
                 return len(receiver.requests) >= threshold or None
@@ -59,6 +62,8 @@ async def test_webhooks_survive_killed_workers_and_a_redis_restart(product, rece
                 worker.wait(10)
                 happened.append(("worker killed", len(receiver.requests)))
                 worker = start_child(["worker"], env, log)
+
+        await producer
 
         async def settled():
             pending = await WebhookDelivery.count().where(WebhookDelivery.status != "delivered")
