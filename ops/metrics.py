@@ -28,6 +28,12 @@ OUTBOX_BACKLOG = Gauge("plaudit_outbox_backlog", "Outbox messages not done yet",
 TOUCHES = Gauge("plaudit_touches", "Ask touches (emails) by status: sent, failed, scheduled, …",
                 ["status"], registry=REGISTRY)
 ASKS = Gauge("plaudit_asks", "Asks by status", ["status"], registry=REGISTRY)
+WEBHOOK_DELIVERIES = Gauge("plaudit_webhook_deliveries", "Outbound webhook deliveries by status "
+                           "(pending, delivering, delivered, failed, cancelled)", ["status"],
+                           registry=REGISTRY)
+WEBHOOK_ENDPOINTS_DISABLED = Gauge("plaudit_webhook_endpoints_disabled",
+                                   "Webhook endpoints disabled (by someone, or after failing)",
+                                   registry=REGISTRY)
 
 KNOWN_ROUTES = ("/graphql", "/admin", "/webhooks/reviews", "/showcase", "/consent", "/r", "/u",
                 "/demo", "/healthz", "/readyz", "/metrics")
@@ -77,6 +83,10 @@ async def refresh_from_stores(redis, queue_name: str) -> None:
         TOUCHES.labels(status).set(count)
     for status, count in (await _counts("ask")).items():
         ASKS.labels(status).set(count)
+    for status, count in (await _counts("webhook_delivery")).items():
+        WEBHOOK_DELIVERIES.labels(status).set(count)
+    disabled = await OutboxMessage.raw("SELECT count(*) AS n FROM webhook_endpoint WHERE NOT enabled")
+    WEBHOOK_ENDPOINTS_DISABLED.set(disabled[0]["n"])
 
 
 async def _counts(table: str) -> dict[str, int]:

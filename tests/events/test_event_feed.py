@@ -116,3 +116,13 @@ async def test_an_older_transaction_committing_a_higher_id_first_does_not_skip_t
         await younger.close()
     rest = (await feed(client, first=10, after=seen[-1]["cursor"]))["edges"]
     assert [e["node"]["campaignId"] for e in rest] == [gid("Campaign", 1)]
+
+
+def test_the_docs_show_an_example_of_every_event_type():
+    from pathlib import Path
+
+    from models.events.events import TYPES
+
+    text = (Path(__file__).parents[2] / "docs" / "events.md").read_text()
+    missing = [t for t in TYPES if f'"type": "{t}"' not in text]
+    assert missing == []

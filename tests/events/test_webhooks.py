@@ -279,3 +279,17 @@ async def test_endpoints_created_after_an_event_do_not_get_it(gql, make_token, p
 
 
 __all__ = ["receiver", "settings"]
+
+
+async def test_metrics_count_deliveries_by_status_and_disabled_endpoints(http, product):
+    endpoint = WebhookEndpoint(product=product.id, url="https://hooks.example/x",
+                               event_types=["ask.sent"],
+                               secret="whsec_x", enabled=False)
+    await endpoint.save()
+    for status in ("pending", "pending", "failed"):
+        await WebhookDelivery.insert(WebhookDelivery(endpoint=endpoint.id, message_id="m", body="{}",
+                                                     event_type="ask.sent", status=status))
+    text = (await http.get("/metrics")).text
+    assert 'plaudit_webhook_deliveries{status="pending"} 2.0' in text
+    assert 'plaudit_webhook_deliveries{status="failed"} 1.0' in text
+    assert "plaudit_webhook_endpoints_disabled 1.0" in text
