@@ -47,6 +47,7 @@ from models.quotes.showcase import product_for
 log = logging.getLogger("plaudit.live")
 CHANNEL = "plaudit_events"
 QUEUE_SIZE = 1000
+MAX_SUBSCRIBERS = 2000  # per API process: live streams cost a queue each
 FALLBACK_SECONDS = 2.0
 RECHECK_TOKEN_SECONDS = 60.0
 
@@ -131,6 +132,8 @@ class EventHub:
 
     @contextlib.asynccontextmanager
     async def subscribe(self, wants: Callable[[dict], bool]):
+        if len(self.subscribers) >= MAX_SUBSCRIBERS:
+            raise ArgumentError("Too many live subscriptions on this server right now; retry later.")
         subscriber = Subscriber(wants)
         self.subscribers.add(subscriber)
         try:

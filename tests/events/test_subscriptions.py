@@ -102,3 +102,20 @@ async def test_showcase_activity_says_what_a_page_may_show(server, make_token, w
         assert activity["kind"] == "REVIEWED" and activity["platformKey"] == "capterra"
         assert activity["platformName"] and activity["quote"] is None
         assert "Ana" not in json.dumps(message) and "Globex" not in json.dumps(message)  # no names
+
+
+async def test_subscription_documents_are_bounded_like_any_other(server, make_token, monkeypatch):
+    from api.events import live
+
+    token = await make_token("admin")
+    plain = "subscription { events { id } }"
+    aliased = "subscription { " + " ".join(f"a{i}: events {{ id }}" for i in range(20)) + " }"
+    async with connected(server, token) as ws:
+        await subscribe(ws, aliased)
+        message = await next_message(ws)
+        assert message["type"] == "error" and "aliases" in message["payload"][0]["message"], message
+    monkeypatch.setattr(live, "MAX_SUBSCRIBERS", 0)
+    async with connected(server, token) as ws:
+        await subscribe(ws, plain)
+        message = await next_message(ws)
+        assert "Too many live subscriptions" in json.dumps(message), message
