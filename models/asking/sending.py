@@ -20,6 +20,7 @@ from email.utils import format_datetime, formataddr
 
 from models.asking.asks import cancel_open_asks, message_host
 from models.asking.messages import MessageDraft, RenderedMessage, render_message
+from models.asking.send_rules import FACTS_SQL, send_refusal
 from models.asking.tables import Ask, AskTouch
 from models.core.links import click_url, unsubscribe_url
 from models.core.mail_addresses import display_name
@@ -49,7 +50,8 @@ _ROW = """t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
           c.email, c.first_name, c.last_name, c.company, c.locale, c.email_status,
           k.status AS campaign_status, k.templates, k.incentive, k.product,
           s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
-          p.review_url, pl.name AS platform_name, pr.name AS product_name"""
+          p.review_url, pl.name AS platform_name, pr.name AS product_name,
+          """ + FACTS_SQL
 # Suppression is by address: a row suppressed elsewhere under the same email counts too
 # (selection applies the same rule from one set of suppressed addresses per chunk).
 ADDRESS_STATUS = ("CASE WHEN c.email_status <> 'ok' THEN c.email_status WHEN EXISTS (SELECT 1 FROM "
@@ -75,10 +77,26 @@ async def claim_touch(touch_id: int, now: dt.datetime | None = None) -> Claim:
               AND t.attempts < {{}}
             RETURNING {_ROW}""", now, touch_id, now, MAX_ATTEMPTS)
     if rows:
+        # Claimed; the rules selection applied are checked again on today's facts.
+        refusal = send_refusal(rows[0])
+        if refusal is not None:
+            await refuse(rows[0], refusal)
+            return Claim(touch_id, skipped=refusal)
         message, rendered = compose(rows[0])
         # RETURNING gives the row as updated: attempts already counts this one.
         return Claim(touch_id, message=message, rendered=rendered, attempts=rows[0]["attempts"])
     return await _claim_carefully(touch_id, now)
+
+
+async def refuse(row: dict, reason: str) -> None:
+    """A touch that would break a rule: it and the ask's later touches are cancelled with the
+    reason; a first touch cancels the ask itself (nobody was asked)."""
+    await AskTouch.raw("UPDATE ask_touch SET status = 'cancelled', failure_reason = {} "
+                       "WHERE ask = {} AND seq >= {} AND status IN ('scheduled', 'sending')",
+                       reason[:500], row["ask_id"], row["seq"])
+    if row["seq"] == 0:
+        await Ask.raw("UPDATE ask SET status = 'cancelled', updated_at = now() "
+                      "WHERE id = {} AND status IN ('planned', 'held', 'deferred')", row["ask_id"])
 
 
 async def _claim_carefully(touch_id: int, now: dt.datetime) -> Claim:
@@ -111,6 +129,10 @@ async def _claim_carefully(touch_id: int, now: dt.datetime) -> Claim:
                          not_before=now + dt.timedelta(minutes=5))
         if row["scheduled_at"] > now:
             return Claim(touch_id, skipped="not due", not_before=row["scheduled_at"])
+        refusal = send_refusal(row)
+        if refusal is not None:
+            await refuse(row, refusal)
+            return Claim(touch_id, skipped=refusal)
         message, rendered = compose(row)
         await AskTouch.raw("UPDATE ask_touch SET status = 'sending', attempts = attempts + 1, "
                            "scheduled_at = {} WHERE id = {}", now, touch_id)
