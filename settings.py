@@ -37,6 +37,7 @@ class Settings:
     graphql_max_tokens: int
     graphql_max_fields: int
     mail_from: str
+    bounce_address: str | None
     max_body_bytes: int
     max_upload_bytes: int
     rate_limit_per_minute: int
@@ -72,6 +73,9 @@ def load() -> Settings:
         graphql_max_fields=int(_env("GRAPHQL_MAX_FIELDS", "500")),
         # Consent requests come from the campaign's sender when there is one, else from here.
         mail_from=_env("PLAUDIT_MAIL_FROM", "Plaudit <no-reply@plaudit.localhost>"),
+        # The envelope sender (Return-Path) of every ask: bounces and complaints go there, to
+        # `plaudit mail-in`. Unset: the From address, and reports go wherever it points.
+        bounce_address=os.environ.get("PLAUDIT_BOUNCE_ADDRESS") or None,
         max_body_bytes=int(_env("PLAUDIT_MAX_BODY_BYTES", str(4 * 1024 * 1024))),
         max_upload_bytes=int(_env("PLAUDIT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024))),
         # Per token (or per client address without one), per minute; 0 turns it off.

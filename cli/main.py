@@ -51,6 +51,29 @@ def cmd_worker(args) -> None:
     Worker(**worker_settings(burst=args.burst)).run()
 
 
+def cmd_mail_in(args) -> None:
+    import settings
+    from api.mail.inbound import serve
+    from models.core.database import close_pool, start_pool
+    from ops.logs import configure
+
+    if not settings.SETTINGS.bounce_address:
+        raise SystemExit("Set PLAUDIT_BOUNCE_ADDRESS (the envelope sender of every ask) first.")
+    configure("INFO", json_lines=settings.SETTINGS.log_format == "json")
+
+    async def main() -> None:
+        await start_pool(min_size=1, max_size=3)
+        server = await serve(settings.SETTINGS.bounce_address, args.host, args.port)
+        print(f"Receiving reports for {settings.SETTINGS.bounce_address} on {args.host}:{args.port}",
+              flush=True)
+        try:
+            await server.serve_forever()
+        finally:
+            await close_pool()
+
+    asyncio.run(main())
+
+
 def cmd_migrate(args) -> None:
     asyncio.run(migrate())
 
@@ -161,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_worker)
 
     sub.add_parser("migrate", help="Apply database migrations.").set_defaults(func=cmd_migrate)
+    p = sub.add_parser("mail-in", help="Receive bounce and complaint reports (SMTP) at the bounce address.")
+    p.add_argument("--host", default="0.0.0.0")  # noqa: S104 (an MX listens on the network)
+    p.add_argument("--port", type=int, default=2525)
+    p.set_defaults(func=cmd_mail_in)
 
     p = sub.add_parser("create-admin", help="Create (or reset) an admin console user.")
     p.add_argument("--username", default="admin")

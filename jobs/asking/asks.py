@@ -24,7 +24,7 @@ def local_hostname() -> str:
 
 async def smtp_send(message) -> None:
     cfg = settings.SETTINGS
-    await aiosmtplib.send(message, hostname=cfg.smtp_host, port=cfg.smtp_port,
+    await aiosmtplib.send(message, sender=cfg.bounce_address, hostname=cfg.smtp_host, port=cfg.smtp_port,
                           username=cfg.smtp_username, password=cfg.smtp_password,
                           start_tls=cfg.smtp_starttls, timeout=30, local_hostname=local_hostname())
 

@@ -208,7 +208,8 @@ async def mark_sent(touch_id: int, rendered: RenderedMessage, now: dt.datetime |
            SELECT ask, seq + 1, '<ask' || ask || '.' || (seq + 1) || '.'
                   || left(replace(gen_random_uuid()::text, '-', ''), 16) || '@' || {} || '>',
                   'scheduled', {}::timestamptz + make_interval(days => after_days)
-           FROM policy WHERE seq < count""",
+           FROM policy WHERE seq < count
+           ON CONFLICT (ask, seq) DO NOTHING  -- a resend after a soft bounce: already scheduled""",
         now, rendered.subject, rendered.text, rendered.html, touch_id, now, DEFAULT_FOLLOW_UP["count"],
         DEFAULT_FOLLOW_UP["after_days"], message_host(), now)
 

@@ -36,11 +36,13 @@ class Sink:
         self.messages: list[email.message.EmailMessage] = []
         self.raw: list[bytes] = []
         self.recipients: list[list[str]] = []  # the SMTP envelope's RCPT TO, per message
+        self.senders: list[str] = []  # the SMTP envelope's MAIL FROM (where bounces go)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         self.raw.append(envelope.content)
         self.recipients.append(list(envelope.rcpt_tos))
+        self.senders.append(envelope.mail_from)
         return "250 OK"
 
     def to(self, address: str) -> list:

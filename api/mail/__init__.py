@@ -1,0 +1,1 @@
+"""Mail coming in: reports (bounces, complaints) at the bounce address."""
