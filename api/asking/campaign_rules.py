@@ -270,20 +270,30 @@ class CampaignPacingInput:
 class CampaignFollowUp:
     count: int = strawberry.field(description="Follow-ups after the first send (0–3).")
     after_days: int
+    templates: list[MessageTemplate] = strawberry.field(
+        description="The follow-up's own short message per locale; empty: Plaudit's default "
+                    "reminder (\"A reminder: your review of … on …\").")
 
     @classmethod
     def of(cls, stored: dict | None) -> CampaignFollowUp:
         merged = DEFAULT_FOLLOW_UP | (stored or {})
-        return cls(count=merged["count"], after_days=merged["after_days"])
+        return cls(count=merged["count"], after_days=merged["after_days"],
+                   templates=templates_of(merged.get("templates")))
 
 
 @strawberry.input
 class CampaignFollowUpInput:
     count: int
     after_days: int
+    templates: list[MessageTemplateInput] | None = strawberry.field(
+        default=None, description="One per locale; linted like the first message, and the subject "
+                                  "says it is a reminder.")
 
     def stored(self) -> dict:
-        return {"count": self.count, "after_days": self.after_days}
+        stored = {"count": self.count, "after_days": self.after_days}
+        if self.templates:
+            stored["templates"] = stored_templates(self.templates)
+        return stored
 
 
 @strawberry.type(description="Identical for everyone who reviews, whatever the rating; disclosed.")

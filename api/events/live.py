@@ -95,15 +95,13 @@ class EventHub:
                 if self.conn is None or self.conn.is_closed():
                     self.conn = await asyncpg.connect(self.dsn)
                     await self.conn.add_listener(CHANNEL, self._notified)
-                if self.key is None:
-                    self.key = await live.tail()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), FALLBACK_SECONDS)
                 self.wake.clear()
-                if self.subscribers:
+                if self.subscribers and self.key is not None:
                     await self._pump()
-                else:  # nobody listens: keep up with the tail, read nothing
-                    self.key = await live.tail()
+                elif not self.subscribers:  # nobody listens: read nothing
+                    self.key = None
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -135,6 +133,8 @@ class EventHub:
         if len(self.subscribers) >= MAX_SUBSCRIBERS:
             raise ArgumentError("Too many live subscriptions on this server right now; retry later.")
         subscriber = Subscriber(wants)
+        if self.key is None:  # the first subscriber: follow the log from its tail, now
+            self.key = await live.tail()
         self.subscribers.add(subscriber)
         try:
             yield subscriber

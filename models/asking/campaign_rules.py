@@ -133,6 +133,15 @@ def check_follow_up(follow_up: dict[str, Any]) -> list[UserError]:
                      "count")]
     if not isinstance(merged["after_days"], int) or not 1 <= merged["after_days"] <= 60:
         return [_err("INVALID_FOLLOW_UP", "Follow up after 1 to 60 days.", "followUp", "after_days")]
+    templates = merged.get("templates") or {}
+    if not isinstance(templates, dict):
+        return [_err("INVALID_FOLLOW_UP", "One template per locale.", "followUp", "templates")]
+    for locale, template in templates.items():
+        if (locale not in ("en", "fr") or not isinstance(template, dict)
+                or not all(isinstance(template.get(k), str) and template.get(k).strip()
+                           for k in ("subject", "body"))):
+            return [_err("INVALID_FOLLOW_UP", "Each follow-up template has a locale, a subject and a "
+                         "body.", "followUp", "templates")]
     return []
 
 

@@ -87,6 +87,10 @@ async def save_campaign(actor, campaign_id: int | None, data: dict):
 
 async def lint_campaign(campaign: Campaign) -> dict[str, list]:
     """Findings per locale template, plus campaign-level findings under "*"."""
+    import dataclasses
+
+    from models.asking.campaign_rules import DEFAULT_FOLLOW_UP
+    from models.asking.follow_ups import lint_follow_up, template_for
     from models.asking.messages import Finding, Incentive, MessageDraft, lint
 
     sender = await Sender.objects().get(Sender.id == campaign.sender) if campaign.sender else None
@@ -97,11 +101,20 @@ async def lint_campaign(campaign: Campaign) -> dict[str, list]:
     if campaign.channel in ("email", "in_app") and not campaign.templates:
         findings["*"].append(Finding("TEMPLATES_REQUIRED", "error",
                                      "Write the message in at least one locale (en, fr).", "body"))
+    follow_up = DEFAULT_FOLLOW_UP | (campaign.follow_up or {})
     for locale, template in (campaign.templates or {}).items():
+        names = {"sender_name": sender.name if sender else "",
+                 "sender_title": sender.title if sender else ""}
         findings[locale] = lint(MessageDraft(
             subject=template.get("subject", ""), body=template.get("body", ""), locale=locale,
-            sender_name=sender.name if sender else "", sender_title=sender.title if sender else "",
-            incentive=incentive))
+            incentive=incentive, **names))
+        if follow_up["count"] and campaign.channel == "email":
+            # The follow-up's own message (the campaign's, or the default reminder).
+            reminder = template_for(follow_up, locale)
+            findings[locale] += [
+                dataclasses.replace(f, field=f"followUp.{f.field}") for f in lint_follow_up(MessageDraft(
+                    subject=reminder["subject"], body=reminder["body"], locale=locale,
+                    incentive=incentive, **names))]
     return findings
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from models.asking.asks import insert_planned_asks
 from models.asking.campaign_rules import DEFAULT_FOLLOW_UP, DEFAULT_PACING
+from models.asking.follow_ups import caps_used
 from models.asking.pacing import Pacing, Recipient, plan_send_times
 from models.asking.routing import CustomerFacts, ProfileOption, Router, RoutingPolicy, region_of
 from models.asking.tables import Campaign, SelectionRun
@@ -288,11 +289,7 @@ async def planned_per_hour(campaign: Campaign, now: dt.datetime) -> Counter:
     """Asks this campaign already has in each coming hour: the caps count them."""
     # From the start of the UTC day, so the daily cap counts earlier runs of the same day; every
     # ask that went or will go out counts, whatever happened to it since.
-    return Counter({r["hour"]: r["n"] for r in await Campaign.raw(
-        "SELECT date_trunc('hour', planned_at) AS hour, count(*) AS n FROM ask "
-        "WHERE campaign = {} AND planned_at >= date_trunc('day', {}::timestamptz AT TIME ZONE 'UTC') "
-        "AT TIME ZONE 'UTC' AND status NOT IN ('held', 'deferred', 'cancelled') GROUP BY 1",
-        campaign.id, now)})
+    return await caps_used(campaign.id, now)  # follow-ups count too (models/asking/follow_ups.py)
 
 
 async def _pace(campaign: Campaign, plans: list[dict], now: dt.datetime,

@@ -19,6 +19,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
 from models.asking.asks import cancel_open_asks, message_host
+from models.asking.follow_ups import place_follow_up, template_for
 from models.asking.messages import MessageDraft, RenderedMessage, render_message
 from models.asking.send_rules import FACTS_SQL, send_refusal
 from models.asking.tables import Ask, AskTouch
@@ -48,7 +49,7 @@ class Claim:
 _ROW = """t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
           a.id AS ask_id, a.status AS ask_status, a.profile, c.id AS customer_id,
           c.email, c.first_name, c.last_name, c.company, c.locale, c.email_status,
-          k.status AS campaign_status, k.templates, k.incentive, k.product,
+          k.status AS campaign_status, k.templates, k.incentive, k.product, k.follow_up,
           s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
           p.review_url, pl.name AS platform_name, pr.name AS product_name,
           """ + FACTS_SQL
@@ -149,7 +150,8 @@ def compose(row: dict) -> tuple[Message, RenderedMessage]:
 
     templates = row["templates"] if isinstance(row["templates"], dict) else json.loads(row["templates"])
     locale = row["locale"] if row["locale"] in templates else next(iter(templates))
-    template = templates[locale]
+    # A follow-up has its own short template, a reminder (models/asking/follow_ups.py).
+    template = templates[locale] if row["seq"] == 0 else template_for(row["follow_up"], locale)
     values = {"first_name": row["first_name"] or "", "last_name": row["last_name"] or "",
               "company": row["company"] or "", "product": row["product_name"],
               "platform": row["platform_name"], "sender_name": row["sender_name"] or "",
@@ -212,6 +214,8 @@ async def mark_sent(touch_id: int, rendered: RenderedMessage, now: dt.datetime |
            ON CONFLICT (ask, seq) DO NOTHING  -- a resend after a soft bounce: already scheduled""",
         now, rendered.subject, rendered.text, rendered.html, touch_id, now, DEFAULT_FOLLOW_UP["count"],
         DEFAULT_FOLLOW_UP["after_days"], message_host(), now)
+    # Due after_days later; moved into the recipient's business hours, within the caps.
+    await place_follow_up(touch_id)
 
 
 async def mark_failed(touch_id: int, reason: str, *, final: bool,
