@@ -65,7 +65,8 @@ async def send_child(args) -> None:
 
         # The reference message: what Plaudit composes for one real touch, built once.
         detail = (await AskTouch.raw(
-            """SELECT t.id, t.message_id, c.email, c.first_name, c.last_name, c.company, c.locale,
+            """SELECT t.id, t.seq, t.message_id, c.email, c.first_name, c.last_name, c.company, c.locale,
+                      k.follow_up,
                       k.templates, s.name AS sender_name, s.title AS sender_title,
                       s.email AS sender_email, pl.name AS platform_name, pr.name AS product_name
                FROM ask_touch t JOIN ask a ON a.id = t.ask JOIN customer c ON c.id = a.customer

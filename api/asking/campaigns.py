@@ -264,6 +264,18 @@ async def _transition(info: Info, id: strawberry.ID, action: str) -> CampaignTra
                                      user_errors=map_errors(CampaignTransitionError, outcome.errors))
 
 
+@strawberry.type(description="Reviews attributed to a campaign's asks, by how they were matched.")
+class CampaignAttribution:
+    campaign_id: strawberry.ID
+    by_token: int = strawberry.field(description="The ask's token came back: the tracked link's UTM "
+                                                 "or reference parameter in the platform's export.")
+    by_email: int
+    by_name_and_company: int
+    other: int
+    unattributed: int = strawberry.field(description="The product's reviews imported since the "
+                                                     "campaign's first ask that match no ask.")
+
+
 @strawberry.type
 class CampaignQueries:
     @strawberry.field(permission_classes=[needs("campaigns:read")])
@@ -305,6 +317,23 @@ class CampaignQueries:
         page = await paginate(lambda page: domain.list_selection_runs(info.context.actor, cid, page),
                               first, after, last, before)
         return Connection.from_page(page)
+
+    @strawberry.field(permission_classes=[needs("campaigns:read")],
+                      description="How this campaign's reviews were attributed to its asks, and how "
+                                  "many of the product's reviews since its first ask were not.")
+    async def campaign_attribution(self, info: Info,
+                                   campaign_id: strawberry.ID) -> CampaignAttribution | None:
+        from models.asking.attribution import attribution_report
+
+        report = await attribution_report(info.context.actor,
+                                          decode_id(campaign_id, "campaignId", "Campaign"))
+        if report is None:
+            return None
+        return CampaignAttribution(
+            campaign_id=global_id("Campaign", report.campaign_id),  # type: ignore[arg-type]
+            by_token=report.by_method["token"], by_email=report.by_method["email"],
+            by_name_and_company=report.by_method["name"], other=report.by_method["other"],
+            unattributed=report.unattributed)
 
     @strawberry.field(permission_classes=[needs("campaigns:read")],
                       description="selected → sent → clicked → reviewed, plus bounced, unsubscribed.")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -13,6 +15,7 @@ from api.graphql.nodes import Node, node_kind
 from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import Public, needs
 from api.graphql.relay import Connection, decode_id, global_id, paginate
+from models.asking.attribution import tracking_for
 from models.catalogue import platforms as domain
 from models.catalogue.readings import ReadingFilter, list_readings
 from models.core.pagination import PageRequest
@@ -50,6 +53,30 @@ class RatingReadingType(Node):
         return global_id("PlatformProfile", self.profile)  # type: ignore[attr-defined,return-value]
 
 
+@strawberry.enum(description="How a review link names the ask, so the platform's export brings it "
+                             "back: UTM parameters (G2's default), a reference parameter "
+                             "(Trustpilot's), or nothing.")
+class TrackingMode(Enum):
+    UTM = "utm"
+    REFERENCE = "reference"
+    NONE = "none"
+
+
+@strawberry.type
+class ProfileTracking:
+    mode: TrackingMode
+    parameter: str | None = strawberry.field(description="REFERENCE: the parameter the platform reads.")
+
+
+@strawberry.input
+class ProfileTrackingInput:
+    mode: TrackingMode
+    parameter: str | None = None
+
+    def stored(self) -> dict:
+        return {"mode": self.mode.value, **({"parameter": self.parameter} if self.parameter else {})}
+
+
 @node_kind("products:read",
            lambda actor, ids: _rows(domain.list_profiles(actor, None, None, PageRequest.only(ids))))
 @strawberry.type(name="PlatformProfile", description="A product's listing on a review platform.")
@@ -58,6 +85,18 @@ class PlatformProfileType(Node):
     review_url: str
     target_rating: float | None
     target_count: int | None
+
+    @strawberry.field(description="What the ask's review link adds to `reviewUrl` (the platform's "
+                                  "default unless set).")
+    async def tracking(self, info: Info) -> ProfileTracking:
+        stored = self.tracking  # type: ignore[attr-defined]
+        stored = json.loads(stored) if isinstance(stored, str) else stored
+        key = getattr(self, "platform_key", None)  # listed rows carry it; a saved instance does not
+        if key is None:
+            platform = await info.context.loaders.platform.load(self.platform)  # type: ignore[attr-defined]
+            key = platform["key"] if isinstance(platform, dict) else getattr(platform, "key", "")
+        tracking = tracking_for(key, stored)
+        return ProfileTracking(mode=TrackingMode(tracking["mode"]), parameter=tracking.get("parameter"))
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
@@ -101,6 +140,7 @@ class PlatformProfileInput:
     review_url: str | None = None
     target_rating: float | None = None
     target_count: int | None = None
+    tracking: ProfileTrackingInput | None = None
 
 
 _PLATFORM_CODES = ["FORBIDDEN", "INVALID_KEY", "INVALID_SCALE", "INVALID_FRESHNESS",
@@ -109,9 +149,9 @@ _PLATFORM_CODES = ["FORBIDDEN", "INVALID_KEY", "INVALID_SCALE", "INVALID_FRESHNE
 SaveReviewPlatformError = user_error_type("SaveReviewPlatform", [*_PLATFORM_CODES, "NOT_FOUND"])
 CreatePlatformProfileError = user_error_type(
     "CreatePlatformProfile", ["PRODUCT_FORBIDDEN", "INVALID_URL", "INVALID_TARGET", "NOT_FOUND",
-                              "ALREADY_LISTED", "REQUIRED"])
+                              "ALREADY_LISTED", "REQUIRED", "INVALID_TRACKING"])
 UpdatePlatformProfileError = user_error_type(
-    "UpdatePlatformProfile", ["INVALID_URL", "INVALID_TARGET", "NOT_FOUND"])
+    "UpdatePlatformProfile", ["INVALID_URL", "INVALID_TARGET", "NOT_FOUND", "INVALID_TRACKING"])
 
 
 @strawberry.type
@@ -138,7 +178,8 @@ def _platform_fields(data: ReviewPlatformInput) -> dict:
 
 def _profile_fields(data: PlatformProfileInput) -> dict:
     return {"profile_url": data.profile_url, "review_url": data.review_url,
-            "target_rating": data.target_rating, "target_count": data.target_count}
+            "target_rating": data.target_rating, "target_count": data.target_count,
+            **({"tracking": data.tracking.stored()} if data.tracking else {})}
 
 
 @strawberry.type

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
 
 from models.asking.asks import cancel_open_asks
+from models.asking.attribution import tracked_url
 from models.asking.tables import Ask, AskClick, AskTouch
+from models.core.links import make_token
 from models.events.events import record_event, record_events
 from models.people.customers import Customer
 
@@ -23,7 +26,7 @@ BURST_WINDOW = dt.timedelta(seconds=1)
 
 @dataclass
 class ClickResult:
-    # The stored review URL of the routed profile: the link can lead nowhere else.
+    # The stored review URL of the routed profile, with its tracking: the link leads nowhere else.
     redirect_to: str | None
     human: bool = False
     reason: str = ""
@@ -34,9 +37,11 @@ async def record_click(touch_id: int, method: str, user_agent: str,
     now = now or dt.datetime.now(dt.UTC)
     async with Ask._meta.db.transaction():
         rows = await Ask.raw(
-            "SELECT t.ask, a.status, a.customer, a.campaign, a.channel, k.product, p.review_url "
+            "SELECT t.ask, a.status, a.customer, a.campaign, a.channel, k.product, p.review_url, "
+            "p.tracking, pl.key AS platform_key "
             "FROM ask_touch t JOIN ask a ON a.id = t.ask JOIN campaign k ON k.id = a.campaign "
-            "JOIN platform_profile p ON p.id = a.profile WHERE t.id = {} FOR UPDATE OF a", touch_id)
+            "JOIN platform_profile p ON p.id = a.profile JOIN review_platform pl ON pl.id = p.platform "
+            "WHERE t.id = {} FOR UPDATE OF a", touch_id)
         if not rows:
             return ClickResult(redirect_to=None)
         row = rows[0]
@@ -64,7 +69,12 @@ async def record_click(touch_id: int, method: str, user_agent: str,
             await record_event("ask.clicked", row["product"], {
                 "ask": row["ask"], "touch": touch_id, "customer": row["customer"],
                 "campaign": row["campaign"], "channel": row["channel"]}, occurred_at=now)
-    return ClickResult(redirect_to=row["review_url"], human=human, reason=reason)
+    # The stored review URL, with the tracking that brings the ask back in the platform's export.
+    stored = row["tracking"]
+    stored = json.loads(stored) if isinstance(stored, str) else stored
+    return ClickResult(redirect_to=tracked_url(row["review_url"], row["platform_key"], stored,
+                                               make_token("click", touch_id), row["campaign"]),
+                       human=human, reason=reason)
 
 
 async def unsubscribe(touch_id: int, now: dt.datetime | None = None) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from piccolo.columns import (
+    JSONB,
     Array,
     Boolean,
     Date,
@@ -61,6 +64,8 @@ class PlatformProfile(Table, tablename="platform_profile"):
     target_rating = DoublePrecision(null=True, default=None)
     target_count = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    tracking = JSONB(default={}, help_text="How the review link names the ask: utm, reference or none "
+                                           "(models/asking/attribution.py)")
 
 
 class RatingSnapshot(Table, tablename="rating_snapshot"):
@@ -70,8 +75,28 @@ class RatingSnapshot(Table, tablename="rating_snapshot"):
     review_count = Integer()
 
 
+TRACKING_MODES = ("utm", "reference", "none")
+_PARAMETER = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")
+
+
+def check_tracking(tracking: dict | None) -> list[UserError]:
+    """A profile's link tracking (models/asking/attribution.py): a mode and, for `reference`,
+    the parameter name the platform reads."""
+    if not tracking:
+        return []
+    if not isinstance(tracking, dict) or tracking.get("mode") not in TRACKING_MODES:
+        return [UserError("INVALID_TRACKING", f"The tracking mode is one of {', '.join(TRACKING_MODES)}.",
+                          ("tracking", "mode"))]
+    parameter = tracking.get("parameter")
+    if parameter is not None and not (isinstance(parameter, str) and _PARAMETER.match(parameter)):
+        return [UserError("INVALID_TRACKING", "A parameter name is a letter then up to 39 letters, "
+                          "digits, '_', '.' or '-'.", ("tracking", "parameter"))]
+    return []
+
+
 def validate_profile_fields(data: dict) -> list[UserError]:
     errors = check_url(data.get("profile_url"), "profileUrl", required=True)
+    errors += check_tracking(data.get("tracking"))
     errors += check_url(data.get("review_url"), "reviewUrl", required=True)
     target = data.get("target_rating")
     if target is not None and not 0 <= target <= 5:
@@ -197,7 +222,8 @@ async def list_profiles(actor: Actor, product_id: int | None, platform_id: int |
                         page: PageRequest):
     from models.core.pagination import keyset_page
 
-    query = PlatformProfile.select()
+    query = PlatformProfile.select(*PlatformProfile.all_columns(),
+                                   PlatformProfile.platform.key.as_alias("platform_key"))
     if actor.product_id is not None:
         query = query.where(PlatformProfile.product == actor.product_id)
     if product_id is not None:

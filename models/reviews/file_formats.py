@@ -97,7 +97,10 @@ MAPPINGS: dict[str, ColumnMapping] = {m.platform_key: m for m in [
         "reviewer_name": ("Reviewer", "Reviewer Name"), "reviewer_title": ("Job Title", "Reviewer Title"),
         "reviewer_company": ("Company", "Company Name"),
         "incentivized": ("Incentivized review", "Incentivized"), "language": ("Language", "Review Language"),
-        "url": ("Review URL", "URL")}, US_DATES,
+        "url": ("Review URL", "URL"),
+        # Campaign reviews carry the review form's UTM parameters: Plaudit's token rides in
+        # utm_content (models/asking/attribution.py).
+        "reference": ("UTM Content", "utm_content")}, US_DATES,
         signature=("Star Rating", "What do you like best?", "What do you dislike?", "Meets Requirements"),
         ignored=("Recommendations to others considering the product", "Segment", "Industry",
                  "Review Source", "Validated Reviewer", "Ease of Setup", "Ease of Admin"),

@@ -2,6 +2,7 @@
 
 import asyncio
 import datetime as dt
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from arq import Retry
@@ -125,7 +126,10 @@ async def test_clicks_redirect_only_to_the_stored_url_and_stop_follow_ups(world,
     await AskClick.update({AskClick.at: AskClick.at - dt.timedelta(seconds=5)}, force=True)  # later…
     person = await http.get(f"/r/{token}", headers={"User-Agent": "Mozilla/5.0 (Macintosh)"})
     profile_url = (await Ask.select(Ask.profile.review_url.as_alias("u")))[0]["u"]
-    assert person.status_code == 302 and person.headers["location"] == profile_url
+    # The stored URL, with the tracking that names the ask in the platform's export.
+    location = urlsplit(person.headers["location"])
+    assert person.status_code == 302 and location._replace(query="").geturl() == profile_url
+    assert token in sum(parse_qs(location.query).values(), [])
     burst = await http.get(f"/r/{token}", headers={"User-Agent": "Mozilla/5.0 (Macintosh)"})
     assert burst.status_code == 302
     clicks = await AskClick.select(AskClick.human, AskClick.reason).order_by(AskClick.id)

@@ -9,6 +9,7 @@ completed; a rating reading is recorded; a bounce is reported; everything is rea
 
 import datetime as dt
 import re
+from urllib.parse import parse_qs, urlsplit
 
 from arq.worker import Worker
 
@@ -102,7 +103,12 @@ async def test_a_partner_drives_the_whole_flow_over_graphql_and_http(gql, http, 
     link = re.search(r"https?://[^/\s]+(/r/[^\s>\"]+)", ann_mail.get_body(("plain",)).get_content())
     clicked = await http.get(link.group(1), headers={"User-Agent": BROWSER})
     assert clicked.status_code in (302, 303, 307)
-    assert clicked.headers["location"] == "https://g2.example/p/flow/review"
+    # G2 attributes campaign reviews by UTM parameters: the ask's token rides in utm_content.
+    location = urlsplit(clicked.headers["location"])
+    assert location._replace(query="").geturl() == "https://g2.example/p/flow/review"
+    assert parse_qs(location.query) == {"utm_source": ["plaudit"], "utm_medium": ["review_ask"],
+                                        "utm_campaign": [f"plaudit-{row_id(campaign['id'])}"],
+                                        "utm_content": [link.group(1).rsplit("/", 1)[1]]}
 
     asks_query = """query($f: AskFilter) { asks(filter: $f) { totalCount nodes { id status channel
         platformKey routingReason customerId signalId signal { kind }
