@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.permissions import needs
-from api.graphql.relay import decode_id, global_id
+from api.graphql.relay import ArgumentError, decode_id, global_id
 from api.quotes.quotes import Placement
 from models.quotes.showcase import load_showcase
 
@@ -44,7 +44,9 @@ class ShowcaseQuote:
     platform_name: str | None
     source_url: str | None = strawberry.field(description="The review itself, or its platform profile.")
     disclosures: list[str] = strawberry.field(description="Show these with the quote.")
-    image_url: str = strawberry.field(description="A 1200×630 PNG card of this quote.")
+    image_url: str | None = strawberry.field(
+        description="A PNG card of this quote (1200×630; add `?size=1200x628` or `?size=1080x1080` "
+                    "for ads and square posts) — only for a quote live on a SOCIAL or AD placement.")
 
 
 @strawberry.type
@@ -77,11 +79,34 @@ def showcase_quote(q, base_url: str) -> ShowcaseQuote:
                                         company=q.attribution_company, photo_url=q.photo_url),
         rating=q.rating, platform_key=q.platform_key, platform_name=q.platform_name,
         source_url=q.source_url, disclosures=q.disclosures,
-        image_url=f"{base_url}/showcase/quotes/{q.id}/card.png")
+        image_url=f"{base_url}/showcase/quotes/{q.id}/card.png" if q.card_public else None)
+
+
+@strawberry.type(description="The EMAIL placement's quotes as a block for a newsletter or a drip "
+                             "mail: a 600-px table with inline styles, and the same words as text.")
+class ShowcaseEmail:
+    html: str
+    text: str
+    quote_count: int
 
 
 @strawberry.type
 class ShowcaseQueries:
+    @strawberry.field(permission_classes=[needs("showcase:read")],
+                      description="The quotes consented for emails, ready to paste into one.")
+    async def showcase_email(self, info: Info, product_id: strawberry.ID | None = None,
+                             limit: int = 3) -> ShowcaseEmail | None:
+        from models.quotes.email_block import email_block
+
+        if not 1 <= limit <= 10:
+            raise ArgumentError("`limit` is between 1 and 10.")
+        data = await load_showcase(info.context.actor, decode_id(product_id, "productId", "Product"),
+                                   "email", limit)
+        if data is None:
+            return None
+        block = email_block(data)
+        return ShowcaseEmail(html=block.html, text=block.text, quote_count=block.quotes)
+
     @strawberry.field(permission_classes=[needs("showcase:read")],
                       description="Published, consented quotes for one placement, and the platforms' "
                                   "own ratings. `productId` defaults to the token's product.")

@@ -1,5 +1,6 @@
-"""A social card per quote: a 1200×630 PNG (the size link previews and social posts use) with
-the quote, its attribution, the stars, the platform and the product's colour.
+"""A social card per quote: a PNG with the quote, its attribution, the stars, the platform and
+the product's colour, in the sizes ads and social posts use — 1200×630 (link previews, the
+default), 1200×628 (LinkedIn and Facebook link ads) and 1080×1080 (square posts and ads).
 
 Text is set in Roboto (the font-roboto package: Latin, accents, typographic quotes and dashes),
 else DejaVu Sans if the system has it, else Pillow's own font with accents folded — never a
@@ -21,6 +22,9 @@ from models.quotes.rules import attribution_line
 from models.quotes.tables import Quote
 
 WIDTH, HEIGHT = 1200, 630
+SIZES = {"1200x630": (1200, 630), "1200x628": (1200, 628), "1080x1080": (1080, 1080)}
+# Placements whose consent makes the card public: the card is made for posts and ads.
+CARD_PLACEMENTS = ("social", "ad")
 MARGIN = 72
 STAR_GOLD = (245, 179, 1)
 STAR_EMPTY = (255, 255, 255, 70)
@@ -97,14 +101,15 @@ def _fit_quote(draw: ImageDraw.ImageDraw, text: str, box_width: int, box_height:
 
 
 def render_card(text: str, attribution: str, rating: float | None, platform: str | None,
-                product: str, brand_color: str) -> bytes:
+                product: str, brand_color: str, size: tuple[int, int] = (WIDTH, HEIGHT)) -> bytes:
+    width, height = size
     text, attribution, product = drawable(text), drawable(attribution), drawable(product)
     platform = drawable(platform) if platform else platform
     brand = _rgb(brand_color)
-    image = Image.new("RGB", (WIDTH, HEIGHT), _darker(brand))
+    image = Image.new("RGB", (width, height), _darker(brand))
     draw = ImageDraw.Draw(image, "RGBA")
-    draw.rectangle((0, 0, 18, HEIGHT), fill=brand)
-    draw.rectangle((0, HEIGHT - 120, WIDTH, HEIGHT), fill=brand)
+    draw.rectangle((0, 0, 18, height), fill=brand)
+    draw.rectangle((0, height - 120, width, height), fill=brand)
     top = MARGIN
     if rating is not None:
         for i in range(5):
@@ -112,43 +117,45 @@ def render_card(text: str, attribution: str, rating: float | None, platform: str
             draw.polygon(_star(cx, top + 20, 22), fill=STAR_EMPTY)
             share = max(0.0, min(1.0, rating - i))
             if share > 0:
-                layer = Image.new("RGBA", (WIDTH, HEIGHT), (0, 0, 0, 0))
+                layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
                 ImageDraw.Draw(layer).polygon(_star(cx, top + 20, 22), fill=STAR_GOLD)
-                crop = (int(cx - 22), 0, int(cx - 22 + 44 * share), HEIGHT)
+                crop = (int(cx - 22), 0, int(cx - 22 + 44 * share), height)
                 image.paste(layer.crop(crop), crop[:2], layer.crop(crop))
         label = font(28)
         draw.text((MARGIN + 5 * 52 + 16, top + 4), f"{rating:g}/5", font=label, fill="white")
         top += 70
-    face, lines, size = _fit_quote(draw, text, WIDTH - 2 * MARGIN, HEIGHT - 120 - top - 90)
+    face, lines, size = _fit_quote(draw, text, width - 2 * MARGIN, height - 120 - top - 90)
     for line in lines:
         draw.text((MARGIN, top), line, font=face, fill="white")
         top += int(size * 1.3)
-    who_y = HEIGHT - 120 - 64
+    who_y = height - 120 - 64
     draw.rectangle((MARGIN, who_y + 17, MARGIN + 28, who_y + 20), fill=(255, 255, 255, 220))
     draw.text((MARGIN + 40, who_y), attribution[:80], font=font(30), fill=(255, 255, 255, 220))
     footer = font(34, "medium")
-    draw.text((MARGIN, HEIGHT - 80), product[:40], font=footer, fill="white")
+    draw.text((MARGIN, height - 80), product[:40], font=footer, fill="white")
     if platform:
         note = f"Review on {platform}"
         width = draw.textlength(note, font=footer)
-        draw.text((WIDTH - MARGIN - width, HEIGHT - 80), note, font=footer, fill="white")
+        draw.text((width - MARGIN - width, height - 80), note, font=footer, fill="white")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
-def card_for_row(row: dict) -> bytes:
+def card_for_row(row: dict, size: tuple[int, int] = (WIDTH, HEIGHT)) -> bytes:
     attribution = attribution_line(row["attribution_name"], row["attribution_title"],
                                    row["attribution_company"])
     return render_card(row["text"], attribution, row["rating"], row["platform_name"],
-                       row["product_name"], row["brand_color"])
+                       row["product_name"], row["brand_color"], size)
 
 
 async def card_row(quote_id: int, live_only: bool = False) -> dict | None:
     """Everything a card shows. The admin previews any quote; the public URL (`live_only`) serves
-    only a quote that is published on some placement — a candidate's words are not public."""
+    only a quote live on a social or ad placement — the reviewer consented to posts and ads, not
+    just to a line on the home page; a candidate's words are never public."""
     live = ("AND q.status = 'published' AND EXISTS (SELECT 1 FROM quote_consent c "
-            "WHERE c.quote = q.id AND c.published)") if live_only else ""
+            "WHERE c.quote = q.id AND c.published AND c.state = 'granted' "
+            "AND c.placement IN ('social', 'ad'))") if live_only else ""
     rows = await Quote.raw(
         f"""SELECT q.id, q.text, q.attribution_name, q.attribution_title, q.attribution_company,
                    r.rating, pl.name AS platform_name, p.name AS product_name, p.brand_color

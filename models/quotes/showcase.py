@@ -46,6 +46,7 @@ class ShowcaseQuote:
     source_url: str | None
     disclosures: list[str]
     position: int
+    card_public: bool = False  # live on a social or ad placement: its card URL serves it
 
 
 @dataclass
@@ -83,7 +84,9 @@ SELECT q.id, q.text, q.attribution_name, q.attribution_title, q.attribution_comp
        CASE WHEN q.photo_permitted AND q.photo_url <> '' THEN q.photo_url END AS photo_url,
        q.source, q.incentive_disclosure, q.insider, q.position,
        r.rating, pl.key AS platform_key, pl.name AS platform_name,
-       coalesce(nullif(r.url, ''), pp.profile_url) AS source_url
+       coalesce(nullif(r.url, ''), pp.profile_url) AS source_url,
+       EXISTS (SELECT 1 FROM quote_consent s WHERE s.quote = q.id AND s.published
+               AND s.state = 'granted' AND s.placement IN ('social', 'ad')) AS card_public
 FROM quote_consent c
 JOIN quote q ON q.id = c.quote
 LEFT JOIN review r ON r.id = q.review
@@ -134,7 +137,8 @@ def _quote(row: dict, product_name: str) -> ShowcaseQuote:
         attribution_title=row["attribution_title"], attribution_company=row["attribution_company"],
         photo_url=_safe(row["photo_url"]), rating=row["rating"], platform_key=row["platform_key"],
         platform_name=row["platform_name"], source_url=_safe(row["source_url"]),
-        disclosures=disclosures(row, product_name), position=row["position"])
+        disclosures=disclosures(row, product_name), position=row["position"],
+        card_public=row["card_public"])
 
 
 async def showcase_quote(product_id: int, placement: str, quote_id: int) -> ShowcaseQuote | None:

@@ -116,10 +116,9 @@ async def test_approve_in_admin_consent_then_see_it_on_demo(served, browser, mon
     assert "Review on" in await quote.locator(".platform").inner_text()
     assert await demo.locator("#platforms .badge .stars").count() >= 3
 
-    # 6. Its social card downloads.
+    # 6. Its social card is not public: the reviewer allowed the home page, not posts or ads.
     card = await demo.request.get(f"{served}/showcase/quotes/{candidate['id']}/card.png")
-    assert card.status == 200 and card.headers["content-type"] == "image/png"
-    assert (await card.body())[:8] == b"\x89PNG\r\n\x1a\n"
+    assert card.status == 404
 
     # 7. Revoking consent removes it at once.
     await consent.click("text=Withdraw my consent everywhere")
@@ -158,3 +157,31 @@ async def test_the_demo_page_shows_a_review_as_it_arrives(served, browser):
     text = await item.inner_text()
     assert "just reviewed us on G2" in text and "Ana" not in text, text
     assert errors == []
+
+
+async def test_the_email_block_renders_as_an_email_client_would_show_it(browser, gql, make_token, world,
+                                                                        candidate):
+    """The EMAIL placement's block in Chromium with scripts off and no network: the quote, its
+    stars and attribution show, the table holds to 600 px, nothing is fetched."""
+    from models.quotes.consent import decide_consent
+    from models.quotes.quotes import approve_quote
+    from tests.quotes.fixtures import EDITOR
+
+    assert (await approve_quote(EDITOR, candidate.id, ["email"])).ok
+    await decide_consent(candidate.id, {"email": True})
+    client = gql.as_token(await make_token("showcase:read", product_id=world["product"].id))
+    block = (await client.data("{ showcaseEmail { html text quoteCount } }"))["showcaseEmail"]
+    assert block["quoteCount"] == 1 and candidate.text in block["text"]
+    assert "<script" not in block["html"] and "class=" not in block["html"]  # inline styles only
+    context = await browser.new_context(java_script_enabled=False)
+    fetched = []
+    await context.route("**/*", lambda route: (fetched.append(route.request.url), route.abort()))
+    page = await context.new_page()
+    await page.set_content(f"<!doctype html><html><body>{block['html']}</body></html>")
+    text = await page.inner_text("body")
+    assert candidate.text in text and "★★★★★" in text and "Ana Lopez" in text
+    assert "Selected testimonials" in text
+    width = await page.evaluate("document.querySelector('table').getBoundingClientRect().width")
+    assert width <= 600
+    assert fetched == []
+    await context.close()

@@ -84,7 +84,9 @@ async def test_only_published_consented_quotes_and_the_platforms_own_figures(htt
     assert quote["sourceUrl"] == "https://capterra.example/reviews/cap-1"
     assert quote["attribution"] == {"name": "Ana Lopez", "title": "CFO", "company": "Globex",
                                     "photoUrl": None}
-    assert quote["imageUrl"].endswith(f"/showcase/quotes/{candidate.id}/card.png")
+    assert quote["imageUrl"] is None  # live on the home page only: its card is not public
+    home_only = await http.get(f"/showcase/quotes/{candidate.id}/card.png")
+    assert home_only.status_code == 404  # consent to the home page is not consent to posts and ads
     # The platform's own newest figures — not an average of the one review we imported.
     assert [(p["key"], p["averageRating"], p["reviewCount"]) for p in body["platforms"]] == [
         ("capterra", 4.7, 212), ("g2", 4.5, 40)]
@@ -222,6 +224,13 @@ async def test_social_card_of_a_live_quote(http, world, candidate):
     assert image.size == (1200, 630)
     # The product's colour fills the footer band.
     assert image.convert("RGB").getpixel((600, 600)) == (79, 70, 229)
+    for size, expected in (("1200x628", (1200, 628)), ("1080x1080", (1080, 1080))):
+        sized = await http.get(f"/showcase/quotes/{candidate.id}/card.png", params={"size": size})
+        card = Image.open(io.BytesIO(sized.content)).convert("RGB")
+        assert sized.status_code == 200 and card.size == expected
+        assert card.getpixel((expected[0] // 2, expected[1] - 30)) == (79, 70, 229)
+    assert (await http.get(f"/showcase/quotes/{candidate.id}/card.png",
+                           params={"size": "9999x9999"})).status_code == 400
     await revoke_consent(candidate.id)
     assert (await http.get(f"/showcase/quotes/{candidate.id}/card.png")).status_code == 404
 
@@ -288,3 +297,19 @@ async def test_cached_answers_are_served_before_the_rate_limit_counts(app, http,
     # Many visitors share a site's token: hits cost nothing and are never refused.
     for _ in range(5):
         assert (await fetch(http, site_token)).status_code == 200
+
+
+def test_the_email_block_escapes_what_it_shows():
+    from models.quotes.email_block import email_block
+    from models.quotes.showcase import Showcase, ShowcaseQuote
+
+    quote = ShowcaseQuote(id=1, text='Fast <b>"support"</b> & more', attribution_name="Ana <i>",
+                          attribution_title="", attribution_company="", photo_url=None, rating=4.0,
+                          platform_key="g2", platform_name="G2", source_url="javascript:alert(1)",
+                          disclosures=["Received a gift card."], position=0)
+    block = email_block(Showcase(product_id=1, product_slug="p", product_name="P", brand_color='red"x',
+                                 placement="email", label="Selected testimonials", quotes=[quote]))
+    assert "<b>" not in block.html and "&lt;b&gt;" in block.html and "<i>" not in block.html
+    assert "javascript:" not in block.html and 'red"x' not in block.html
+    assert "Received a gift card." in block.html and "Received a gift card." in block.text
+    assert "★★★★☆" in block.html
