@@ -58,7 +58,8 @@ def touch_job_id(touch: dict, now: dt.datetime) -> str:
     touch ids restart). A touch overdue by more than the claim timeout lost its job — its
     worker died holding it, or Redis lost it — so each further timeout period gets a new id
     and the touch is handed over again; claiming makes a spare run a no-op."""
-    base = f"touch:{touch['message_id']}:{touch['attempts']}"
+    # The due time too: a follow-up put back for business hours is a new hand-over.
+    base = f"touch:{touch['message_id']}:{touch['attempts']}:{int(touch['scheduled_at'].timestamp())}"
     overdue = now - touch["scheduled_at"]
     if overdue > sending.CLAIM_TIMEOUT:
         return f"{base}:{int(overdue / sending.CLAIM_TIMEOUT)}"

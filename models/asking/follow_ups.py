@@ -4,9 +4,11 @@ subject, sent in the recipient's business hours and counted in the campaign's ca
 A campaign may give its own follow-up templates (`follow_up.templates`, one per locale, linted
 like the first message plus the reminder rule); otherwise the defaults below are used — short,
 one link, a reason and thanks, a subject that says it is a reminder. When the first mail goes
-out, the follow-up is due `after_days` later; `place_follow_up` then moves it to the first slot
-inside the recipient's business hours on a business day that the campaign's caps allow (mails
-per hour and per day count first touches and follow-ups alike).
+out, the follow-up is due `after_days` later; when it falls due, the send (models/asking/
+sending.py) asks `follow_up_slot` whether now is inside the recipient's business hours on a
+business day with room in the campaign's caps (mails per hour and per day count first touches
+and follow-ups alike), and otherwise puts it back for the first slot that is. The check is paid
+by follow-ups only, when they are due: first sends stay as cheap as they were.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ DEFAULT_TEMPLATES = {
                    "d'autres équipes à choisir.\n\n"
                    "{{ review_link }}\n\nMerci,\n{{ sender_name }}, {{ sender_title }}"},
 }
+# Room for business hours (a long weekend) and caps; the counts read only that window.
+PLACEMENT_WINDOW = dt.timedelta(days=7)
 _REMINDER = re.compile(r"\b(reminder|rappel|relance)\b", re.IGNORECASE)
 
 
@@ -53,47 +57,44 @@ def lint_follow_up(draft: MessageDraft) -> list[Finding]:
     return findings
 
 
-async def caps_used(campaign_id: int, since: dt.datetime, *, besides: int = 0) -> Counter:
-    """Mails of this campaign per UTC hour from the start of `since`'s day, whatever became of
-    them: asks planned (their first mail, at the planned time; not held, deferred or cancelled)
-    and follow-ups (at their scheduled time, unless cancelled) — but the touch `besides`, which
-    is being placed."""
+async def caps_used(campaign_id: int, since: dt.datetime, until: dt.datetime | None = None, *,
+                    besides: int = 0, follow_ups: tuple[str, ...] = ("scheduled", "sending", "sent")
+                    ) -> Counter:
+    """Mails of this campaign per UTC hour from the start of `since`'s day (to `until`, if given),
+    whatever became of them: asks planned (their first mail, at the planned time; not held,
+    deferred or cancelled) and follow-ups (at their scheduled time, unless cancelled) — but the
+    touch `besides`, which is being placed, and follow-ups in other statuses than `follow_ups`.
+    Both parts read an index on (campaign, time)."""
+    end = until or dt.datetime.max.replace(tzinfo=dt.UTC)
     rows = await AskTouch.raw(
         "SELECT hour, sum(n)::int AS n FROM ("
         "SELECT date_trunc('hour', planned_at) AS hour, count(*) AS n FROM ask "
         "WHERE campaign = {} AND planned_at >= date_trunc('day', {}::timestamptz AT TIME ZONE 'UTC') "
-        "AT TIME ZONE 'UTC' AND status NOT IN ('held', 'deferred', 'cancelled') GROUP BY 1 "
-        "UNION ALL SELECT date_trunc('hour', t.scheduled_at), count(*) FROM ask_touch t "
-        "JOIN ask a ON a.id = t.ask WHERE a.campaign = {} AND t.seq > 0 AND t.status <> 'cancelled' "
-        "AND t.id <> {} "
-        "AND t.scheduled_at >= date_trunc('day', {}::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' "
-        "GROUP BY 1) AS mails GROUP BY hour", campaign_id, since, campaign_id, besides, since)
+        "AT TIME ZONE 'UTC' AND planned_at < {} AND status NOT IN ('held', 'deferred', 'cancelled') "
+        "GROUP BY 1 UNION ALL SELECT date_trunc('hour', t.scheduled_at), count(*) FROM ask_touch t "
+        "JOIN ask a ON a.id = t.ask WHERE a.campaign = {} AND t.seq > 0 AND t.status = ANY({}::text[]) "
+        "AND t.id <> {} AND t.scheduled_at >= date_trunc('day', {}::timestamptz AT TIME ZONE 'UTC') "
+        "AT TIME ZONE 'UTC' AND t.scheduled_at < {} GROUP BY 1) AS mails GROUP BY hour",
+        campaign_id, since, end, campaign_id, list(follow_ups), besides, since, end)
     return Counter({r["hour"]: r["n"] for r in rows})
 
 
-async def place_follow_up(sent_touch_id: int) -> dt.datetime | None:
-    """Move the follow-up that the send of `sent_touch_id` scheduled into the recipient's business
-    hours, within the caps. Returns its time (None when there is no follow-up to place)."""
-    rows = await AskTouch.raw(
-        "SELECT n.id, n.scheduled_at, a.campaign, c.time_zone, k.pacing FROM ask_touch s "
-        "JOIN ask_touch n ON n.ask = s.ask AND n.seq = s.seq + 1 AND n.status = 'scheduled' "
-        "JOIN ask a ON a.id = s.ask JOIN customer c ON c.id = a.customer "
-        "JOIN campaign k ON k.id = a.campaign "
-        "WHERE s.id = {}", sent_touch_id)
-    if not rows:
-        return None
-    row = rows[0]
-    stored = row["pacing"]
-    config = DEFAULT_PACING | ((json.loads(stored) if isinstance(stored, str) else stored) or {})
+async def follow_up_slot(touch_id: int, campaign_id: int, time_zone: str | None, pacing_stored,
+                         now: dt.datetime) -> dt.datetime:
+    """When a due follow-up may go: now if that is inside the recipient's business hours and the
+    campaign's caps allow it, else the first slot that is within a week (none: now)."""
+    stored = json.loads(pacing_stored) if isinstance(pacing_stored, str) else pacing_stored
+    config = DEFAULT_PACING | (stored or {})
     pacing = Pacing(max_per_hour=config["max_per_hour"], max_per_day=config["max_per_day"],
                     business_hours=tuple(config["business_hours"]),
                     business_days=tuple(config["business_days"]), jitter_minutes=config["jitter_minutes"])
-    due = row["scheduled_at"]
-    used = await caps_used(row["campaign"], due, besides=row["id"])
-    when = plan_send_times([Recipient(row["id"], row["time_zone"] or "UTC")], pacing, due,
-                           already_planned=dict(used), seed=row["id"])[row["id"]]
-    if when is None:  # nothing fits within the horizon: leave it where it was
-        return due
-    await AskTouch.raw("UPDATE ask_touch SET scheduled_at = {} WHERE id = {} AND status = 'scheduled'",
-                       when, row["id"])
+    # Follow-ups already sent count; those merely due compete, the first claimed goes first.
+    used = await caps_used(campaign_id, now, now + PLACEMENT_WINDOW, besides=touch_id,
+                           follow_ups=("sending", "sent"))
+    when = plan_send_times([Recipient(touch_id, time_zone or "UTC")], pacing, now,
+                           already_planned=dict(used), seed=touch_id,
+                           horizon_days=PLACEMENT_WINDOW.days)[touch_id]
+    # The pacing spreads mails inside an hour; a slot in this very hour means: go now.
+    if when is None or when < now.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1):
+        return now
     return when

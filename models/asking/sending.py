@@ -19,7 +19,7 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr
 
 from models.asking.asks import cancel_open_asks, message_host
-from models.asking.follow_ups import place_follow_up, template_for
+from models.asking.follow_ups import follow_up_slot, template_for
 from models.asking.messages import MessageDraft, RenderedMessage, render_message
 from models.asking.send_rules import FACTS_SQL, send_refusal
 from models.asking.tables import Ask, AskTouch
@@ -50,6 +50,7 @@ _ROW = """t.id, t.seq, t.status, t.scheduled_at, t.message_id, t.attempts,
           a.id AS ask_id, a.status AS ask_status, a.profile, c.id AS customer_id,
           c.email, c.first_name, c.last_name, c.company, c.locale, c.email_status,
           k.status AS campaign_status, k.templates, k.incentive, k.product, k.follow_up,
+          k.id AS campaign_id, k.pacing, c.time_zone,
           s.name AS sender_name, s.title AS sender_title, s.email AS sender_email,
           p.review_url, pl.name AS platform_name, pr.name AS product_name,
           """ + FACTS_SQL
@@ -83,10 +84,28 @@ async def claim_touch(touch_id: int, now: dt.datetime | None = None) -> Claim:
         if refusal is not None:
             await refuse(rows[0], refusal)
             return Claim(touch_id, skipped=refusal)
+        if rows[0]["seq"] > 0:  # a follow-up goes in business hours, within the caps
+            later = await _follow_up_later(rows[0], now)
+            if later is not None:
+                return later
         message, rendered = compose(rows[0])
         # RETURNING gives the row as updated: attempts already counts this one.
         return Claim(touch_id, message=message, rendered=rendered, attempts=rows[0]["attempts"])
     return await _claim_carefully(touch_id, now)
+
+
+FOLLOW_UP_SLACK = dt.timedelta(minutes=1)
+
+
+async def _follow_up_later(row: dict, now: dt.datetime) -> Claim | None:
+    """A claimed follow-up outside the recipient's business hours or over the caps goes back to
+    the queue for its slot (the claim undone); None when it may go now."""
+    slot = await follow_up_slot(row["id"], row["campaign_id"], row["time_zone"], row["pacing"], now)
+    if slot <= now + FOLLOW_UP_SLACK:
+        return None
+    await AskTouch.raw("UPDATE ask_touch SET status = 'scheduled', attempts = attempts - 1, "
+                       "scheduled_at = {} WHERE id = {} AND status = 'sending'", slot, row["id"])
+    return Claim(row["id"], skipped="waits for business hours", not_before=slot)
 
 
 async def refuse(row: dict, reason: str) -> None:
@@ -134,6 +153,11 @@ async def _claim_carefully(touch_id: int, now: dt.datetime) -> Claim:
         if refusal is not None:
             await refuse(row, refusal)
             return Claim(touch_id, skipped=refusal)
+        if row["seq"] > 0:
+            slot = await follow_up_slot(touch_id, row["campaign_id"], row["time_zone"], row["pacing"], now)
+            if slot > now + FOLLOW_UP_SLACK:
+                await AskTouch.raw("UPDATE ask_touch SET scheduled_at = {} WHERE id = {}", slot, touch_id)
+                return Claim(touch_id, skipped="waits for business hours", not_before=slot)
         message, rendered = compose(row)
         await AskTouch.raw("UPDATE ask_touch SET status = 'sending', attempts = attempts + 1, "
                            "scheduled_at = {} WHERE id = {}", now, touch_id)
@@ -214,8 +238,6 @@ async def mark_sent(touch_id: int, rendered: RenderedMessage, now: dt.datetime |
            ON CONFLICT (ask, seq) DO NOTHING  -- a resend after a soft bounce: already scheduled""",
         now, rendered.subject, rendered.text, rendered.html, touch_id, now, DEFAULT_FOLLOW_UP["count"],
         DEFAULT_FOLLOW_UP["after_days"], message_host(), now)
-    # Due after_days later; moved into the recipient's business hours, within the caps.
-    await place_follow_up(touch_id)
 
 
 async def mark_failed(touch_id: int, reason: str, *, final: bool,

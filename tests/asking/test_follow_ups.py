@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from jobs.asking.asks import send_touch
 from models.asking.campaigns import lint_campaign, transition
-from models.asking.follow_ups import DEFAULT_TEMPLATES, lint_follow_up, place_follow_up
+from models.asking.follow_ups import DEFAULT_TEMPLATES, lint_follow_up
 from models.asking.messages import MessageDraft
 from models.asking.selection import run_campaign
 from models.asking.tables import AskTouch, Campaign
@@ -63,32 +63,45 @@ async def test_a_follow_up_is_a_short_reminder_not_the_first_mail_again(world, s
 
 
 async def test_a_follow_up_goes_out_in_the_recipients_business_hours(world, smtp_sink):
+    from models.asking.sending import claim_touch
+
     await Customer.update({Customer.time_zone: "America/New_York"}).where(Customer.external_id == "us1")
     await plan(world, "us1", pacing={"business_hours": [9, 17], "business_days": [0, 1, 2, 3, 4],
                                      "jitter_minutes": 0, "max_per_hour": 1000, "max_per_day": 10000},
                follow_up={"count": 1, "after_days": 3})
     first = (await touches(0))[0]
     assert await send_touch({"job_try": 1}, first["id"]) == "sent"
-    sent_at = (await AskTouch.objects().get(AskTouch.id == first["id"])).sent_at
-    when = (await touches(1))[0]["scheduled_at"]
-    local = when.astimezone(ZoneInfo("America/New_York"))
-    assert when >= sent_at + dt.timedelta(days=3)
-    assert 9 <= local.hour < 17 and local.weekday() < 5, local
+    follow_up = (await touches(1))[0]
+    # It falls due on a Saturday at 03:00 in New York: put back to Monday, inside 9-17 there.
+    saturday = dt.datetime(2027, 1, 2, 8, 0, tzinfo=dt.UTC)  # 03:00 EST
+    await AskTouch.update({AskTouch.scheduled_at: saturday}).where(AskTouch.id == follow_up["id"])
+    claim = await claim_touch(follow_up["id"], now=saturday)
+    assert claim.message is None and claim.skipped == "waits for business hours"
+    row = await AskTouch.objects().get(AskTouch.id == follow_up["id"])
+    local = row.scheduled_at.astimezone(ZoneInfo("America/New_York"))
+    assert row.status == "scheduled" and row.attempts == 0
+    assert (local.weekday(), 9 <= local.hour < 17) == (0, True), local
+    # Due then, it goes.
+    claim = await claim_touch(follow_up["id"], now=row.scheduled_at)
+    assert claim.message is not None and str(claim.message["Subject"]).startswith("A reminder")
 
 
 async def test_follow_ups_count_in_the_caps(world, smtp_sink):
+    from models.asking.sending import claim_touch
+
     campaign = await plan(world, "us1", "us2")
     for touch in await touches(0):
         assert await send_touch({"job_try": 1}, touch["id"]) == "sent"
-    # Both follow-ups fell due in the same hour; with one mail an hour, the second waits.
+    # Both follow-ups fall due in the same hour; with one mail an hour, the second waits.
     one_an_hour = {"business_hours": [0, 24], "business_days": list(range(7)), "jitter_minutes": 0,
                    "max_per_hour": 1, "max_per_day": 100}
     await Campaign.update({Campaign.pacing: one_an_hour}).where(Campaign.id == campaign.id)
-
-    for touch in await touches(0):
-        await place_follow_up(touch["id"])
-    hours = {t["scheduled_at"].replace(minute=0, second=0, microsecond=0) for t in await touches(1)}
-    assert len(hours) == 2
+    due = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    due = due.replace(minute=0, second=0, microsecond=0)
+    await AskTouch.update({AskTouch.scheduled_at: due}).where(AskTouch.seq == 1)
+    outcomes = [await claim_touch(t["id"], now=due) for t in await touches(1)]
+    assert [o.message is not None for o in outcomes] == [True, False]
+    assert outcomes[1].not_before >= due + dt.timedelta(hours=1)
 
 
 async def test_a_campaigns_own_follow_up_is_linted_and_blocks_activation(world):
