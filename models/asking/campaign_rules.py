@@ -133,16 +133,8 @@ def check_follow_up(follow_up: dict[str, Any]) -> list[UserError]:
                      "count")]
     if not isinstance(merged["after_days"], int) or not 1 <= merged["after_days"] <= 60:
         return [_err("INVALID_FOLLOW_UP", "Follow up after 1 to 60 days.", "followUp", "after_days")]
-    templates = merged.get("templates") or {}
-    if not isinstance(templates, dict):
-        return [_err("INVALID_FOLLOW_UP", "One template per locale.", "followUp", "templates")]
-    for locale, template in templates.items():
-        if (locale not in ("en", "fr") or not isinstance(template, dict)
-                or not all(isinstance(template.get(k), str) and template.get(k).strip()
-                           for k in ("subject", "body"))):
-            return [_err("INVALID_FOLLOW_UP", "Each follow-up template has a locale, a subject and a "
-                         "body.", "followUp", "templates")]
-    return []
+    return check_templates(merged.get("templates") or {}, "followUp", "templates",
+                           code="INVALID_FOLLOW_UP")
 
 
 def check_incentive(incentive: dict[str, Any] | None) -> list[UserError]:
@@ -156,14 +148,19 @@ def check_incentive(incentive: dict[str, Any] | None) -> list[UserError]:
     return []
 
 
-def check_templates(templates: dict[str, Any]) -> list[UserError]:
+def check_templates(templates: dict[str, Any], *path: str, code: str = "INVALID_TEMPLATE"
+                    ) -> list[UserError]:
+    """One template per locale (en, fr), each with a subject and a body; `path` leads to them
+    (`templates` for the first message, `followUp`, `templates` for the follow-up's)."""
+    path = path or ("templates",)
+    if not isinstance(templates, dict):
+        return [_err(code, "One template per locale.", *path)]
     errors = []
-    for locale, template in (templates or {}).items():
+    for locale, template in templates.items():
         if locale not in ("en", "fr"):
-            errors.append(_err("INVALID_TEMPLATE", "Templates exist for en and fr.", "templates", locale))
+            errors.append(_err(code, "Templates exist for en and fr.", *path, locale))
         elif not isinstance(template, dict) or not {"subject", "body"} <= set(template):
-            errors.append(_err("INVALID_TEMPLATE", "A template has a subject and a body.",
-                               "templates", locale))
+            errors.append(_err(code, "A template has a subject and a body.", *path, locale))
     return errors
 
 

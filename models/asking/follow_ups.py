@@ -18,9 +18,8 @@ import json
 import re
 from collections import Counter
 
-from models.asking.campaign_rules import DEFAULT_PACING
 from models.asking.messages import ERROR, Finding, MessageDraft, lint
-from models.asking.pacing import Pacing, Recipient, plan_send_times
+from models.asking.pacing import Recipient, pacing_of, plan_send_times
 from models.asking.tables import AskTouch
 
 DEFAULT_TEMPLATES = {
@@ -83,11 +82,7 @@ async def follow_up_slot(touch_id: int, campaign_id: int, time_zone: str | None,
                          now: dt.datetime) -> dt.datetime:
     """When a due follow-up may go: now if that is inside the recipient's business hours and the
     campaign's caps allow it, else the first slot that is within a week (none: now)."""
-    stored = json.loads(pacing_stored) if isinstance(pacing_stored, str) else pacing_stored
-    config = DEFAULT_PACING | (stored or {})
-    pacing = Pacing(max_per_hour=config["max_per_hour"], max_per_day=config["max_per_day"],
-                    business_hours=tuple(config["business_hours"]),
-                    business_days=tuple(config["business_days"]), jitter_minutes=config["jitter_minutes"])
+    pacing = pacing_of(pacing_stored)
     # Follow-ups already sent count; those merely due compete, the first claimed goes first.
     used = await caps_used(campaign_id, now, now + PLACEMENT_WINDOW, besides=touch_id,
                            follow_ups=("sending", "sent"))

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import math
 import random
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.asking.campaign_rules import DEFAULT_PACING
 
 UTC = dt.UTC
 HOUR = 3600
@@ -39,6 +42,14 @@ class Pacing:
 class Recipient:
     key: int
     time_zone: str  # IANA name; an invalid or empty one is treated as UTC
+
+
+def pacing_of(stored: dict | str | None) -> Pacing:
+    """A campaign's stored pacing (JSON or dict), over the defaults."""
+    config = DEFAULT_PACING | ((json.loads(stored) if isinstance(stored, str) else stored) or {})
+    return Pacing(max_per_hour=config["max_per_hour"], max_per_day=config["max_per_day"],
+                  business_hours=tuple(config["business_hours"]),
+                  business_days=tuple(config["business_days"]), jitter_minutes=config["jitter_minutes"])
 
 
 def zone_of(name: str) -> ZoneInfo:

@@ -17,9 +17,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from models.asking.asks import insert_planned_asks
-from models.asking.campaign_rules import DEFAULT_FOLLOW_UP, DEFAULT_PACING
+from models.asking.campaign_rules import DEFAULT_FOLLOW_UP
 from models.asking.follow_ups import caps_used
-from models.asking.pacing import Pacing, Recipient, plan_send_times
+from models.asking.pacing import Recipient, pacing_of, plan_send_times
 from models.asking.routing import CustomerFacts, ProfileOption, Router, RoutingPolicy, region_of
 from models.asking.tables import Campaign, SelectionRun
 
@@ -298,11 +298,7 @@ async def _pace(campaign: Campaign, plans: list[dict], now: dt.datetime,
     the caller keeps it, as a chunked run does; it is updated with the new times."""
     if not plans:
         return {}
-    config = DEFAULT_PACING | (campaign.pacing or {})
-    pacing = Pacing(max_per_hour=config["max_per_hour"], max_per_day=config["max_per_day"],
-                    business_hours=tuple(config["business_hours"]),
-                    business_days=tuple(config["business_days"]),
-                    jitter_minutes=config["jitter_minutes"])
+    pacing = pacing_of(campaign.pacing)
     if already is None:
         already = await planned_per_hour(campaign, now)
     times = plan_send_times([Recipient(p["customer"], p["time_zone"]) for p in plans], pacing, now,
