@@ -6,7 +6,6 @@ from __future__ import annotations
 from standardwebhooks.webhooks import Webhook
 
 from tests.access.test_admin_http import admin  # noqa: F401 (fixture)
-from tests.events.receiver import receiver  # noqa: F401 (fixture)
 from tests.events.test_webhooks import worker  # noqa: F401 (fixture)
 
 

@@ -15,7 +15,6 @@ from standardwebhooks.webhooks import Webhook
 
 from tests.asking.fixtures import EN
 from tests.core.test_partner_flow import BROWSER, one, run_the_worker
-from tests.events.receiver import receiver  # noqa: F401 (fixture)
 from tests.events.test_subscriptions import connected, next_message, server, subscribe  # noqa: F401
 from tests.events.test_webhooks import worker  # noqa: F401 (fixture)
 from tests.integrations.test_native_intake import STRIPE_SECRET, fixture, stripe_headers

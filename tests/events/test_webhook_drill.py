@@ -20,7 +20,6 @@ from models.events.events import record_events
 from models.events.tables import WebhookDelivery
 from models.events.webhooks import create_endpoint
 from tests.core.test_fault_drills import Valkey, child_env, start_child, stop_child, wait_for
-from tests.events.receiver import receiver  # noqa: F401 (fixture)
 
 EVENTS = 600
 KILLS_AT = (100, 300)

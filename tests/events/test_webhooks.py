@@ -11,14 +11,12 @@ import pytest
 from arq.worker import Worker
 from standardwebhooks.webhooks import Webhook
 
-import settings
 from jobs.events.webhooks import TIMEOUT, dispatch_webhooks, pump
 from jobs.worker import worker_settings
 from models.events import deliveries
 from models.events.events import record_event
 from models.events.network import is_public_address
 from models.events.tables import WebhookDelivery, WebhookEndpoint
-from tests.events.receiver import receiver  # noqa: F401 (fixture)
 from tests.ids import gid
 
 CREATE = """mutation($i: CreateWebhookEndpointInput!) { createWebhookEndpoint(input: $i) {
@@ -277,8 +275,6 @@ async def test_endpoints_created_after_an_event_do_not_get_it(gql, make_token, p
     await worker()
     assert receiver.requests == []
 
-
-__all__ = ["receiver", "settings"]
 
 
 async def test_metrics_count_deliveries_by_status_and_disabled_endpoints(http, product):
