@@ -60,7 +60,7 @@ from harness import (
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 PUBLISHED = 8
-QUERY = ("query { showcase(placement: HOME_PAGE) { productName brandColor label "
+QUERY = ("query { showcase(placement: HOME_PAGE, page: HOME) { productName brandColor label "
          "platforms { key name averageRating reviewCount profileUrl asOf } "
          "quotes { quoteId text rating platformName sourceUrl disclosures "
          "attribution { name title company photoUrl } } } }")

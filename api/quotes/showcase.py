@@ -5,6 +5,7 @@ models/quotes/showcase.py."""
 from __future__ import annotations
 
 import datetime as dt
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -15,6 +16,17 @@ from api.quotes.quotes import Placement
 from models.quotes.showcase import load_showcase
 
 
+@strawberry.enum(description="The page of the web site a showcase is for. PRICING, SIGNUP and "
+                             "LANDING are conversion pages: no links out to review sites there.")
+class ShowcasePage(Enum):
+    HOME = "home"
+    PRODUCT = "product"
+    FEATURE = "feature"
+    PRICING = "pricing"
+    SIGNUP = "signup"
+    LANDING = "landing"
+
+
 @strawberry.type
 class ShowcasePlatform:
     key: str
@@ -22,7 +34,7 @@ class ShowcasePlatform:
     average_rating: float = strawberry.field(description="The platform's own figure, out of 5.")
     review_count: int = strawberry.field(description="The platform's own count.")
     rating_scale: int
-    profile_url: str
+    profile_url: str | None = strawberry.field(description="Null on a conversion page.")
     as_of: dt.date = strawberry.field(description="When these figures were read from the platform.")
 
 
@@ -42,7 +54,8 @@ class ShowcaseQuote:
     rating: float | None = strawberry.field(description="Out of 5; null for praise told to you.")
     platform_key: str | None
     platform_name: str | None
-    source_url: str | None = strawberry.field(description="The review itself, or its platform profile.")
+    source_url: str | None = strawberry.field(description="The review itself, or its platform profile; "
+                                                          "null on a conversion page.")
     disclosures: list[str] = strawberry.field(description="Show these with the quote.")
     image_url: str | None = strawberry.field(
         description="A PNG card of this quote (1200×630; add `?size=1200x628` or `?size=1080x1080` "
@@ -57,6 +70,11 @@ class Showcase:
     brand_color: str
     placement: Placement
     label: str = strawberry.field(description="Show this label with the quotes.")
+    page: ShowcasePage
+    outbound_links: bool = strawberry.field(
+        description="False on a conversion page: profile and review URLs are left out, and the page "
+                    "should show no badge or link that leads to a review site.")
+    outbound_links_reason: str | None = strawberry.field(description="Why links are left out.")
     platforms: list[ShowcasePlatform]
     quotes: list[ShowcaseQuote]
 
@@ -65,7 +83,8 @@ def _showcase(data, base_url: str) -> Showcase:
     return Showcase(
         product_id=global_id("Product", data.product_id), product_slug=data.product_slug,
         product_name=data.product_name, brand_color=data.brand_color,
-        placement=Placement(data.placement), label=data.label,
+        placement=Placement(data.placement), label=data.label, page=ShowcasePage(data.page),
+        outbound_links=data.outbound_links, outbound_links_reason=data.outbound_links_reason,
         platforms=[ShowcasePlatform(key=p.key, name=p.name, average_rating=p.average_rating,
                                     review_count=p.review_count, rating_scale=p.rating_scale,
                                     profile_url=p.profile_url, as_of=p.as_of) for p in data.platforms],
@@ -109,9 +128,11 @@ class ShowcaseQueries:
 
     @strawberry.field(permission_classes=[needs("showcase:read")],
                       description="Published, consented quotes for one placement, and the platforms' "
-                                  "own ratings. `productId` defaults to the token's product.")
-    async def showcase(self, info: Info, placement: Placement, product_id: strawberry.ID | None = None,
-                       limit: int = 20) -> Showcase | None:
+                                  "own ratings, for the page that shows them (on PRICING, SIGNUP and "
+                                  "LANDING pages, without links to review sites). `productId` "
+                                  "defaults to the token's product.")
+    async def showcase(self, info: Info, placement: Placement, page: ShowcasePage,
+                       product_id: strawberry.ID | None = None, limit: int = 20) -> Showcase | None:
         import settings
         from api.graphql.context import bearer_token
         from api.quotes.showcase_cache import SCOPE_FLAG, showcase_only
@@ -122,5 +143,5 @@ class ShowcaseQueries:
             request.scope[SCOPE_FLAG] = {"secret": bearer_token(request),
                                          "expires_at": info.context.actor.expires_at}
         data = await load_showcase(info.context.actor, decode_id(product_id, "productId", "Product"),
-                                   placement.value, limit)
+                                   placement.value, limit, page.value)
         return None if data is None else _showcase(data, settings.SETTINGS.public_base_url)

@@ -17,6 +17,14 @@ from models.core.urls import is_safe_url
 from models.quotes.tables import PLACEMENTS
 
 LABEL = "Selected testimonials, shared with the reviewers' permission."
+
+# The page a showcase serves. The guide's NOTE: links to review sites on the landing page, the
+# free-trial sign-up and the pricing page pull visitors away from converting — there the quotes
+# may show, but nothing links out to a review site.
+PAGES = ("home", "product", "feature", "pricing", "signup", "landing")
+CONVERSION_PAGES = ("pricing", "signup", "landing")
+NO_LINKS = ("A {page} page is where visitors convert: links to review sites would pull them away, "
+            "so profile and review links are left out (quotes and ratings still show).")
 INSIDER = "Written by someone close to {product} (an employee or a relative)."
 PRAISE = "Shared with {product} directly, not on a review site."
 
@@ -28,7 +36,7 @@ class ShowcasePlatform:
     average_rating: float
     review_count: int
     rating_scale: int
-    profile_url: str
+    profile_url: str | None  # None on a conversion page
     as_of: object  # date of the platform's figures
 
 
@@ -57,6 +65,9 @@ class Showcase:
     brand_color: str
     placement: str
     label: str
+    page: str = "home"
+    outbound_links: bool = True
+    outbound_links_reason: str | None = None
     platforms: list[ShowcasePlatform] = field(default_factory=list)
     quotes: list[ShowcaseQuote] = field(default_factory=list)
 
@@ -110,12 +121,20 @@ def disclosures(row: dict, product_name: str) -> list[str]:
     return found
 
 
+def links_rule(page: str) -> tuple[bool, str | None]:
+    """Whether a showcase on `page` may link out to review sites, and why not."""
+    if page in CONVERSION_PAGES:
+        return False, NO_LINKS.format(page=page)
+    return True, None
+
+
 async def load_showcase(actor: Actor, product_id: int | None, placement: str,
-                        limit: int = 50) -> Showcase | None:
+                        limit: int = 50, page: str = "home") -> Showcase | None:
     """The showcase, or None when the product is unknown or outside the token's product."""
     pid = product_for(actor, product_id)
-    if pid is None or placement not in PLACEMENTS:
+    if pid is None or placement not in PLACEMENTS or page not in PAGES:
         return None
+    outbound, reason = links_rule(page)
     product = await Product.select(Product.id, Product.slug, Product.name, Product.brand_color).where(
         Product.id == pid).first()
     if product is None:
@@ -124,19 +143,21 @@ async def load_showcase(actor: Actor, product_id: int | None, placement: str,
     quotes = await Product.raw(QUOTES_SQL, placement, pid, max(1, min(limit, 100)))
     return Showcase(
         product_id=pid, product_slug=product["slug"], product_name=product["name"],
-        brand_color=product["brand_color"], placement=placement, label=LABEL,
+        brand_color=product["brand_color"], placement=placement, label=LABEL, page=page,
+        outbound_links=outbound, outbound_links_reason=reason,
         platforms=[ShowcasePlatform(r["key"], r["name"], round(float(r["average"]), 2),
-                                    r["review_count"], r["rating_scale"], _safe(r["profile_url"]) or "",
+                                    r["review_count"], r["rating_scale"],
+                                    (_safe(r["profile_url"]) or "") if outbound else None,
                                     r["taken_on"]) for r in platforms],
-        quotes=[_quote(r, product["name"]) for r in quotes])
+        quotes=[_quote(r, product["name"], outbound) for r in quotes])
 
 
-def _quote(row: dict, product_name: str) -> ShowcaseQuote:
+def _quote(row: dict, product_name: str, outbound: bool = True) -> ShowcaseQuote:
     return ShowcaseQuote(
         id=row["id"], text=row["text"], attribution_name=row["attribution_name"],
         attribution_title=row["attribution_title"], attribution_company=row["attribution_company"],
         photo_url=_safe(row["photo_url"]), rating=row["rating"], platform_key=row["platform_key"],
-        platform_name=row["platform_name"], source_url=_safe(row["source_url"]),
+        platform_name=row["platform_name"], source_url=_safe(row["source_url"]) if outbound else None,
         disclosures=disclosures(row, product_name), position=row["position"],
         card_public=row["card_public"])
 

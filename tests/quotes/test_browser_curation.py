@@ -110,11 +110,19 @@ async def test_approve_in_admin_consent_then_see_it_on_demo(served, browser, mon
 
     # 5. The quote is on /demo, with its platform badge and stars per platform.
     await demo.reload()
-    quote = demo.locator(f"figure[data-quote='{gid('Quote', candidate['id'])}']")
+    quote = demo.locator(f"#quotes figure[data-quote='{gid('Quote', candidate['id'])}']")
     await quote.wait_for()
     assert candidate["text"] in await quote.inner_text()
     assert "Review on" in await quote.locator(".platform").inner_text()
     assert await demo.locator("#platforms .badge .stars").count() >= 3
+    # The home page and the pricing page side by side: the same words, but the pricing page
+    # (a conversion page) links out to no review site.
+    home, pricing = demo.locator("#page-home"), demo.locator("#page-pricing")
+    await pricing.locator(f"figure[data-quote='{gid('Quote', candidate['id'])}']").wait_for()
+    assert await home.locator("a.badge[href^='https://']").count() >= 1
+    assert await pricing.locator(".badge").count() >= 1
+    assert await pricing.locator("a").count() == 0
+    assert "where visitors convert" in await pricing.locator(".note").inner_text()
 
     # 6. Its social card is not public: the reviewer allowed the home page, not posts or ads.
     card = await demo.request.get(f"{served}/showcase/quotes/{candidate['id']}/card.png")

@@ -18,7 +18,7 @@ from models.quotes.tables import Quote
 from tests.ids import gid
 from tests.quotes.fixtures import EDITOR
 
-SHOWCASE = """query($p: Placement!) { showcase(placement: $p) {
+SHOWCASE = """query($p: Placement!) { showcase(placement: $p, page: HOME) {
   productName label placement
   platforms { key averageRating reviewCount profileUrl asOf }
   quotes { quoteId text rating platformName sourceUrl disclosures imageUrl
@@ -94,6 +94,38 @@ async def test_only_published_consented_quotes_and_the_platforms_own_figures(htt
     assert other["quotes"] == []
 
 
+PAGE_SHOWCASE = """query($page: ShowcasePage!) { showcase(placement: HOME_PAGE, page: $page) {
+  page outboundLinks outboundLinksReason platforms { key averageRating profileUrl }
+  quotes { text sourceUrl platformName } } }"""
+
+
+@pytest.mark.parametrize("page,links", [("HOME", True), ("PRODUCT", True), ("FEATURE", True),
+                                        ("PRICING", False), ("SIGNUP", False), ("LANDING", False)])
+async def test_conversion_pages_get_the_quotes_but_no_link_out(gql, site_token, candidate, rated, page,
+                                                               links):
+    await live(candidate.id)
+    body = (await gql.as_token(site_token).data(PAGE_SHOWCASE, {"page": page}))["showcase"]
+    assert body["page"] == page and body["outboundLinks"] is links
+    # The words and the platforms' own figures show on every page.
+    assert [q["text"] for q in body["quotes"]] == [candidate.text]
+    assert [(p["key"], p["averageRating"]) for p in body["platforms"]] == [("capterra", 4.7), ("g2", 4.5)]
+    urls = [p["profileUrl"] for p in body["platforms"]] + [q["sourceUrl"] for q in body["quotes"]]
+    if links:
+        assert body["outboundLinksReason"] is None and all(u and u.startswith("https://") for u in urls)
+    else:
+        assert urls == [None, None, None]
+        assert f"A {page.lower()} page is where visitors convert" in body["outboundLinksReason"]
+        assert "capterra.example" not in json.dumps(body)
+
+
+async def test_the_page_is_required_and_checked(gql, site_token):
+    client = gql.as_token(site_token)
+    missing = await client("{ showcase(placement: HOME_PAGE) { page } }")
+    assert "showcase(page:)" in missing["errors"][0]["message"]
+    wrong = await client("{ showcase(placement: HOME_PAGE, page: CHECKOUT) { page } }")
+    assert "CHECKOUT" in wrong["errors"][0]["message"] and not wrong.get("data")
+
+
 async def test_no_personal_data_beyond_consent(http, site_token, world, candidate):
     await edit_quote(EDITOR, candidate.id, photo_url="https://cdn.example/ana.jpg")
     await approve_quote(EDITOR, candidate.id, ["home_page"])
@@ -113,7 +145,7 @@ async def test_scope_and_product_limits(http, gql, make_token, world, other_prod
     assert anyone.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     # A token for another product cannot ask for this one by id.
     asked = await gql.as_token(elsewhere).post(
-        "query($id: ID) { showcase(placement: HOME_PAGE, productId: $id) { productName } }",
+        "query($id: ID) { showcase(placement: HOME_PAGE, page: HOME, productId: $id) { productName } }",
         {"id": gid("Product", world["product"].id)})
     assert asked.json()["data"]["showcase"] is None
 
@@ -150,12 +182,12 @@ async def test_the_cache_is_keyed_by_token(app, http, make_token, site_token, wo
 
 async def test_other_operations_are_never_cached(app, http, make_token, world, candidate):
     token = await make_token("showcase:read", "reviews:read")
-    mixed = url(query=SHOWCASE.replace("showcase(placement: $p) {",
-                                       "reviews(first: 1) { nodes { id } } showcase(placement: $p) {"))
+    root = "showcase(placement: $p, page: HOME) {"
+    mixed = url(query=SHOWCASE.replace(root, "reviews(first: 1) { nodes { id } } " + root))
     for _ in range(2):
         response = await http.get(mixed, headers=bearer(token))
         assert response.status_code == 200 and "etag" not in response.headers
-    errors = url(query="query($p: Placement!) { showcase(placement: $p) { nope } }")
+    errors = url(query="query($p: Placement!) { showcase(placement: $p, page: HOME) { nope } }")
     assert "etag" not in (await http.get(errors, headers=bearer(token))).headers
 
 
