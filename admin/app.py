@@ -18,6 +18,7 @@ from admin.access.tokens import (
 )
 from admin.asking.campaigns import asking_forms, asking_table_configs
 from admin.asking.tasks import task_forms, task_table_configs
+from admin.catalogue.listings import listing_forms, listing_table_configs
 from admin.events.webhooks import webhook_forms, webhook_table_configs
 from admin.integrations.integrations import integration_forms, integration_table_configs
 from admin.people.customers import customer_forms, suppression_hooks
@@ -57,6 +58,7 @@ def table_configs() -> list[TableConfig]:
         _table(RatingSnapshot, "Catalogue",
                [RatingSnapshot.id, RatingSnapshot.profile, RatingSnapshot.taken_on,
                 RatingSnapshot.average, RatingSnapshot.review_count]),
+        *listing_table_configs(),
         _table(Customer, "Customers",
                [Customer.id, Customer.email, Customer.first_name, Customer.last_name,
                 Customer.company, Customer.plan, Customer.country, Customer.locale,
@@ -106,6 +108,7 @@ def forms() -> list[FormConfig]:
         FormConfig(name="Revoke API token", pydantic_model=RevokeTokenForm,
                    endpoint=revoke_token_endpoint, form_group="Access",
                    description="Revokes a token at once."),
+        *listing_forms(),
         *customer_forms(),
         *asking_forms(),
         *review_forms(),

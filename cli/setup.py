@@ -6,9 +6,13 @@ from __future__ import annotations
 async def migrate() -> None:
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
+    from models.catalogue.known_platforms import seed_platforms
+
     result = await run_forwards(app_name="all")
     if not result.success:
         raise SystemExit(f"Migrations failed: {result.message}")
+    # After every migration: the catalogue's rows carry every column the model has.
+    await seed_platforms()
 
 
 async def create_admin(username: str, password: str, email: str) -> str:

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from models.access.audit import AuditEvent
 from models.access.tokens import ApiToken
 from models.asking.tables import Ask, AskClick, AskTouch, Campaign, SelectionRun, Task
+from models.catalogue.listings import ListingCheck
 from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
 from models.catalogue.products import Product
 from models.core.outbox import OutboxMessage
@@ -21,7 +22,7 @@ from models.reviews.reviews import Improvement, Review
 # Order matters for anything that walks tables (truncation, admin menus):
 # parents before children.
 TABLES = [
-    Product, ReviewPlatform, PlatformProfile, RatingSnapshot, Customer, Signal, Sender,
+    Product, ReviewPlatform, PlatformProfile, RatingSnapshot, ListingCheck, Customer, Signal, Sender,
     Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Improvement, Quote, QuoteConsent, Task,
     ApiToken, AuditEvent, OutboxMessage, ErasedAddress, DomainEvent, WebhookEndpoint, WebhookDelivery,
     WebhookAttempt, Integration, IntegrationEvent,

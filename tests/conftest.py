@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 # Fixtures shared by the asking tests (a listed product, a real SMTP server, …).
-pytest_plugins = ["tests.asking.fixtures", "tests.quotes.fixtures", "tests.events.receiver"]
+pytest_plugins = ["tests.asking.fixtures", "tests.quotes.fixtures", "tests.events.receiver", "tests.console"]
 
 _stack = ExitStack()
 # Parallel runs (several checkouts, helpers) each set their own name.

@@ -21,6 +21,22 @@ from models.catalogue.readings import ReadingFilter, list_readings
 from models.core.pagination import PageRequest
 
 
+@strawberry.enum(description="What a good profile on a review site carries.")
+class ListingItem(Enum):
+    FEATURES = "features"
+    PRICING = "pricing"
+    TRAINING = "training"
+    SUPPORT = "support"
+    FAQ = "faq"
+    VIDEO = "video"
+    SCREENSHOTS = "screenshots"
+    CATEGORIES = "categories"
+
+
+def listing_items(values) -> list[ListingItem]:
+    return [ListingItem(v) for v in values or () if v in domain.LISTING_ITEMS]
+
+
 @node_kind(None, lambda actor, ids: _rows(domain.list_platforms(None, None, PageRequest.only(ids))))
 @strawberry.type(name="ReviewPlatform", description="A review site and the rules Plaudit follows there.")
 class ReviewPlatformType(Node):
@@ -36,6 +52,13 @@ class ReviewPlatformType(Node):
     review_pool: str = strawberry.field(description="Sister platforms share one pool of reviews.")
     freshness_days: int
     rules_note: str
+    free_listing: bool = strawberry.field(description="A vendor can list a product here for free.")
+    paid_placements: list[str] = strawberry.field(
+        description="What a vendor can pay for here, e.g. ppc, lead_generation, sponsored.")
+
+    @strawberry.field(description="What a complete profile carries on this platform.")
+    def profile_fields(self) -> list[ListingItem]:
+        return listing_items(self.profile_fields)  # type: ignore[attr-defined]
 
 
 @node_kind("products:read",
@@ -130,6 +153,9 @@ class ReviewPlatformInput:
     review_pool: str | None = None
     freshness_days: int | None = None
     rules_note: str | None = None
+    free_listing: bool | None = None
+    paid_placements: list[str] | None = None
+    profile_fields: list[ListingItem] | None = None
 
 
 @strawberry.input
@@ -145,7 +171,7 @@ class PlatformProfileInput:
 
 _PLATFORM_CODES = ["FORBIDDEN", "INVALID_KEY", "INVALID_SCALE", "INVALID_FRESHNESS",
                    "DISCLOSURE_REQUIRED", "CONTRADICTORY_RULES", "NAME_REQUIRED", "KEY_TAKEN",
-                   "INVALID_URL"]
+                   "INVALID_URL", "UNKNOWN_ITEM", "INVALID_PLACEMENTS"]
 SaveReviewPlatformError = user_error_type("SaveReviewPlatform", [*_PLATFORM_CODES, "NOT_FOUND"])
 CreatePlatformProfileError = user_error_type(
     "CreatePlatformProfile", ["PRODUCT_FORBIDDEN", "INVALID_URL", "INVALID_TARGET", "NOT_FOUND",
@@ -173,7 +199,10 @@ class UpdatePlatformProfilePayload:
 
 
 def _platform_fields(data: ReviewPlatformInput) -> dict:
-    return {k: getattr(data, k) for k in ("key", *domain.PLATFORM_FIELDS)}
+    fields = {k: getattr(data, k) for k in ("key", *domain.PLATFORM_FIELDS)}
+    if data.profile_fields is not None:
+        fields["profile_fields"] = [item.value for item in data.profile_fields]
+    return fields
 
 
 def _profile_fields(data: PlatformProfileInput) -> dict:

@@ -18,6 +18,7 @@ from api.asking.asks import AskMutations, AskQueries
 from api.asking.campaigns import CampaignMutations, CampaignQueries
 from api.asking.suppression import SuppressionMutations
 from api.asking.tasks import TaskMutations, TaskQueries
+from api.catalogue.listings import ListingMutations, ListingQueries
 from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
 from api.catalogue.readings import ReadingMutations, ReadingQueries
@@ -44,11 +45,13 @@ from ops import metrics
 
 Query = merge_types("Query", (
     NodeQueries, EventQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
-    PlatformQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries, SenderQueries,
+    PlatformQueries, ListingQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries,
+    SenderQueries,
     ShowcaseQueries, TaskQueries, TokenQueries, WebhookQueries, IntegrationQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
-    PlatformMutations, ImprovementMutations, QuoteMutations, ReadingMutations, ReviewMutations,
+    PlatformMutations, ListingMutations, ImprovementMutations, QuoteMutations, ReadingMutations,
+    ReviewMutations,
     SenderMutations, SuppressionMutations, TaskMutations, TokenMutations, WebhookMutations,
     IntegrationMutations))
 Subscription = merge_types("Subscription", (EventSubscriptions,))

@@ -46,6 +46,11 @@ class ReviewPlatform(Table, tablename="review_platform"):
     review_pool = Varchar(length=40, help_text="Sister platforms share one review pool")
     freshness_days = Integer(default=365)
     rules_note = Text(default="")
+    free_listing = Boolean(default=True, help_text="A vendor can list a product for free")
+    paid_placements = Array(base_column=Varchar(), default=list,
+                            help_text="What a vendor can pay for: ppc, lead_generation, sponsored, …")
+    profile_fields = Array(base_column=Varchar(), default=list,
+                           help_text="What a complete profile carries here (models/catalogue/listings.py)")
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +81,10 @@ class RatingSnapshot(Table, tablename="rating_snapshot"):
 
 
 TRACKING_MODES = ("utm", "reference", "none")
+# What a good profile carries (the guide: features, pricing, training and support options, a FAQ
+# to handle objections, a video, screenshots, categories). Each platform offers some of them.
+LISTING_ITEMS = ("features", "pricing", "training", "support", "faq", "video", "screenshots",
+                 "categories")
 _PARAMETER = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")
 
 
@@ -151,12 +160,10 @@ async def update_profile(actor: Actor, profile_id: int, data: dict) -> Outcome[P
 
 PLATFORM_FIELDS = ("name", "website", "rating_scale", "sub_ratings", "audience_regions",
                    "vendor_may_ask", "incentives_allowed", "incentive_disclosure", "review_pool",
-                   "freshness_days", "rules_note")
+                   "freshness_days", "rules_note", "free_listing", "paid_placements", "profile_fields")
 
 
 def validate_platform_fields(data: dict) -> list[UserError]:
-    import re
-
     errors: list[UserError] = []
     errors += check_url(data.get("website"), "website", max_length=200)
     if "key" in data and not re.match(r"^[a-z0-9_]+$", data["key"] or ""):
@@ -170,6 +177,14 @@ def validate_platform_fields(data: dict) -> list[UserError]:
         errors.append(UserError("DISCLOSURE_REQUIRED",
                                 "A platform that allows incentives needs its disclosure text.",
                                 ("incentiveDisclosure",)))
+    unknown = sorted(set(data.get("profile_fields") or ()) - set(LISTING_ITEMS))
+    if unknown:
+        errors.append(UserError("UNKNOWN_ITEM", f"Unknown profile items: {', '.join(unknown)}. Known: "
+                                f"{', '.join(LISTING_ITEMS)}.", ("profileFields",)))
+    paid = data.get("paid_placements") or ()
+    if len(paid) > 10 or any(not re.match(r"^[a-z][a-z0-9_]{0,39}$", p or "") for p in paid):
+        errors.append(UserError("INVALID_PLACEMENTS", "Paid placements are up to 10 keys such as ppc "
+                                "or lead_generation.", ("paidPlacements",)))
     if data.get("incentives_allowed") and data.get("vendor_may_ask") is False:
         errors.append(UserError("CONTRADICTORY_RULES",
                                 "Incentives make no sense where the vendor may not ask.",
