@@ -24,6 +24,7 @@ from admin.integrations.integrations import integration_forms, integration_table
 from admin.people.customers import customer_forms, suppression_hooks
 from admin.quotes.quotes import quote_forms, quote_table_configs
 from admin.reviews.reviews import review_forms, review_table_configs
+from admin.team.team import team_forms, team_table_configs
 from models.access.audit import AuditEvent
 from models.access.tokens import ApiToken
 from models.catalogue.platforms import PlatformProfile, RatingSnapshot, ReviewPlatform
@@ -79,6 +80,7 @@ def table_configs() -> list[TableConfig]:
         *task_table_configs(),
         *webhook_table_configs(),
         *integration_table_configs(),
+        *team_table_configs(),
         _table(ApiToken, "Access",
                [ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.scopes, ApiToken.product,
                 ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at],
@@ -116,6 +118,7 @@ def forms() -> list[FormConfig]:
         *task_forms(),
         *webhook_forms(),
         *integration_forms(),
+        *team_forms(),
     ]
 
 

@@ -18,6 +18,7 @@ from models.people.senders import Sender
 from models.people.signals import Signal
 from models.quotes.tables import Quote, QuoteConsent
 from models.reviews.reviews import Improvement, Review
+from models.team.tables import ShoutOut, TeamMember
 
 # Order matters for anything that walks tables (truncation, admin menus):
 # parents before children.
@@ -25,7 +26,7 @@ TABLES = [
     Product, ReviewPlatform, PlatformProfile, RatingSnapshot, ListingCheck, Customer, Signal, Sender,
     Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Improvement, Quote, QuoteConsent, Task,
     ApiToken, AuditEvent, OutboxMessage, ErasedAddress, DomainEvent, WebhookEndpoint, WebhookDelivery,
-    WebhookAttempt, Integration, IntegrationEvent,
+    WebhookAttempt, Integration, IntegrationEvent, TeamMember, ShoutOut,
 ]
 
 APP_CONFIG = AppConfig(

@@ -26,6 +26,8 @@ class TaskKind(Enum):
     OUTREACH = "outreach"
     REPLY = "reply"
     APPROVAL = "approval"
+    MENTION = "mention"
+    CASE_STUDY = "case_study"
 
 
 @strawberry.enum

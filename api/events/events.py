@@ -22,6 +22,7 @@ from api.graphql.permissions import Authenticated
 from api.graphql.relay import Connection, decode_id, global_id, paginate
 from api.quotes.quotes import Placement
 from api.reviews.reviews import ReviewLane
+from api.team.shout_outs import Polarity
 from models.core.pagination import PageRequest
 from models.events import events as domain
 
@@ -94,6 +95,18 @@ class EventNode(Node):
     @strawberry.field(description="webhook.disabled: the endpoint.")
     def webhook_endpoint_id(self) -> strawberry.ID | None:
         return global_id("WebhookEndpoint", _payload(self).get("endpoint"))
+
+    @strawberry.field(description="shout_out.recorded: the shout-out.")
+    def shout_out_id(self) -> strawberry.ID | None:
+        return global_id("ShoutOut", _payload(self).get("shout_out"))
+
+    @strawberry.field(description="shout_out.recorded: the team member named.")
+    def team_member_id(self) -> strawberry.ID | None:
+        return global_id("TeamMember", _payload(self).get("member"))
+
+    @strawberry.field(description="shout_out.recorded: how they were spoken of.")
+    def polarity(self) -> Polarity | None:
+        return _enum(Polarity, _payload(self).get("polarity"))
 
     @strawberry.field(description="consent.*: the placement decided.")
     def placement(self) -> Placement | None:

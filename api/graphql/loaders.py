@@ -41,6 +41,12 @@ def _grouped(fetch):
 
 class Loaders:
     @cached_property
+    def team_member(self) -> DataLoader:
+        from models.team.tables import TeamMember
+
+        return DataLoader(_by_id(lambda ids: rows_by_id(TeamMember, ids)))
+
+    @cached_property
     def latest_signals(self) -> DataLoader:
         return DataLoader(_latest_signals)
 

@@ -41,19 +41,22 @@ from api.quotes.quotes import QuoteMutations, QuoteQueries
 from api.quotes.showcase import ShowcaseQueries
 from api.reviews.improvements import ImprovementMutations, ImprovementQueries
 from api.reviews.reviews import ReviewMutations, ReviewQueries
+from api.team.roster import RosterMutations, RosterQueries
+from api.team.shout_outs import ShoutOutQueries
 from ops import metrics
 
 Query = merge_types("Query", (
     NodeQueries, EventQueries, AskQueries, CampaignQueries, CustomerQueries, SignalQueries, ProductQueries,
     PlatformQueries, ListingQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries,
     SenderQueries,
-    ShowcaseQueries, TaskQueries, TokenQueries, WebhookQueries, IntegrationQueries))
+    ShowcaseQueries, TaskQueries, TokenQueries, WebhookQueries, IntegrationQueries, RosterQueries,
+    ShoutOutQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
     PlatformMutations, ListingMutations, ImprovementMutations, QuoteMutations, ReadingMutations,
     ReviewMutations,
     SenderMutations, SuppressionMutations, TaskMutations, TokenMutations, WebhookMutations,
-    IntegrationMutations))
+    IntegrationMutations, RosterMutations))
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 log = logging.getLogger("plaudit.graphql")

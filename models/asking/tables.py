@@ -125,7 +125,7 @@ class AskClick(Table, tablename="ask_click"):
     user_agent = Varchar(length=300, default="")
     human = Boolean()
     reason = Varchar(length=60, default="")
-TASK_KINDS = ("call_ask", "social_ask", "thank_you", "outreach", "reply", "approval")
+TASK_KINDS = ("call_ask", "social_ask", "thank_you", "outreach", "reply", "approval", "mention", "case_study")
 
 
 class Task(Table, tablename="task"):

@@ -53,6 +53,7 @@ TYPES: dict[str, str] = {
     "consent.declined": "quotes:read",
     "consent.revoked": "quotes:read",
     "webhook.disabled": "webhooks:read",
+    "shout_out.recorded": "team:read",
 }
 
 

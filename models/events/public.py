@@ -16,10 +16,11 @@ from models.core.global_ids import to_global_id
 REFERENCES = {"ask": ("askId", "Ask"), "touch": ("touchId", "AskTouch"),
               "customer": ("customerId", "Customer"), "campaign": ("campaignId", "Campaign"),
               "review": ("reviewId", "Review"), "task": ("taskId", "Task"),
-              "quote": ("quoteId", "Quote"), "endpoint": ("webhookEndpointId", "WebhookEndpoint")}
+              "quote": ("quoteId", "Quote"), "endpoint": ("webhookEndpointId", "WebhookEndpoint"),
+              "shout_out": ("shoutOutId", "ShoutOut"), "member": ("teamMemberId", "TeamMember")}
 # Payload keys holding an enum value -> field name (served UPPER_CASE, like GraphQL's enums).
 ENUMS = {"channel": "channel", "lane": "lane", "kind": "taskKind", "outcome": "outcome",
-         "placement": "placement"}
+         "placement": "placement", "polarity": "polarity"}
 # Payload keys served as they are.
 PLAIN = {"sequence": "sequence", "platform": "platform", "reason": "reason"}
 

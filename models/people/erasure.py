@@ -80,6 +80,9 @@ async def erase_customer(actor: Actor, customer_id: int) -> Outcome[Erasure]:
                               "(SELECT id FROM review WHERE customer = {}) RETURNING id", cid, cid)
         await Customer.raw("UPDATE improvement SET summary = '' WHERE review IN "
                            "(SELECT id FROM review WHERE customer = {})", cid)
+        # Shout-outs stay counted for the team; the customer's words and the owner go.
+        await Customer.raw("UPDATE shout_out SET words = '', written = '', owner = '' WHERE review IN "
+                           "(SELECT id FROM review WHERE customer = {})", cid)
         tasks = await _count("DELETE FROM task WHERE customer = {} OR review IN "
                              "(SELECT id FROM review WHERE customer = {}) RETURNING id", cid, cid)
         reviews = await _count(

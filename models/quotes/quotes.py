@@ -33,6 +33,7 @@ from models.quotes.rules import (
 )
 from models.quotes.tables import DEFAULT_PLACEMENTS, Quote, QuoteConsent
 from models.reviews.reviews import Review
+from models.team.shout_outs import Source, record_shout_outs
 
 # --- text rules ---------------------------------------------------------------------------------
 
@@ -101,6 +102,9 @@ async def capture_praise(actor: Actor, customer_id: int, text: str) -> Outcome[Q
     async with Quote._meta.db.transaction():
         await quote.save()
         await record_audit(actor, "quote.capture_praise", "quote", quote.id, {"customer": customer.id})
+        # Praise that names a team member is a shout-out too (the TerryBerry tip).
+        await record_shout_outs(Source(customer.product, "praise", quote.id, {"praise": text}, None,
+                                       customer.id, customer.account_owner, "", None))
     return Outcome(quote)
 
 

@@ -15,6 +15,7 @@ from models.core.links import read_token
 from models.events.events import record_event
 from models.quotes.quotes import candidates_from_review
 from models.reviews.reviews import Improvement, Review
+from models.team.shout_outs import Source, record_shout_outs
 
 ASK_WINDOW_DAYS = 90
 MATCH_THRESHOLD = 0.7
@@ -108,7 +109,7 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
     if not new:
         return
     by_email, by_name, _ = await _customers(product.id, [item for _, item, _ in new])
-    praise, tasks = [], []
+    praise, tasks, mentions = [], [], []
     for _, item, review_id in new:
         platform = profiles[item["platform_key"]]
         match = (await _from_token(item.get("ask_token") or "", product.id, platform["review_pool"])
@@ -142,6 +143,9 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
                 "ask": match.ask_id, "review": review_id, "customer": match.customer_id})
             await Ask.raw("UPDATE ask_touch SET status = 'cancelled', failure_reason = 'reviewed' "
                           "WHERE ask = {} AND status = 'scheduled'", match.ask_id)
+        mentions.append(Source(product.id, "review", review_id, {
+            k: item.get(k) or "" for k in ("title", "pros", "cons", "body")}, lane, match.customer_id,
+            match.owner, platform["name"], rating))
         who = item.get("reviewer_name") or "the reviewer"
         where = platform["name"]
         base = {"customer": match.customer_id, "review": review_id, "link": item.get("url") or ""}
@@ -163,6 +167,9 @@ async def act_on_reviews(product, profiles: dict, new: list[tuple[int, dict, int
             tasks.append(base | {"kind": "reply", "assignee": match.owner,
                                  "title": f"Reply to {who}'s {rating:g}★ review on {where}",
                                  "body": "Answer publicly, factually and kindly; say what changes."})
+    # Team members the reviews name: a shout-out each (models/team/shout_outs.py).
+    for source in mentions:
+        await record_shout_outs(source)
     # Links are stored first: a candidate's disclosures read its review's ask and customer.
     for review_id, sentences in praise:
         await candidates_from_review(review_id, sentences)

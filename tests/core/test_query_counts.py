@@ -20,6 +20,7 @@ from models.people.senders import save_sender
 from models.people.signals import Signal, record_signals
 from models.quotes.tables import Quote, QuoteConsent
 from models.reviews.reviews import Improvement, Review
+from models.team.tables import ShoutOut, TeamMember
 from tests.ids import gid
 
 # Each root list field, queried with every nested field that reaches other rows.
@@ -51,11 +52,15 @@ LIST_QUERIES = {
     "webhookEndpoints": "webhookEndpoints(first: $n) { nodes { id url eventTypes productId } }",
     "webhookDeliveries": f'webhookDeliveries(endpointId: "{gid("WebhookEndpoint", 1)}", first: $n) '
                          "{ nodes { id status eventId attemptLog { statusCode latencyMs } } }",
+    "teamMembers": "teamMembers(first: $n) { nodes { id name aliases productId senderId } }",
+    "shoutOuts": "shoutOuts(first: $n) { nodes { id polarity words reviewId member { name } } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
     "campaignLint": (f'campaignLint(id: "{gid("Campaign", 1)}") {{ rule locale }}', 3),
     "campaignFunnel": ("campaignFunnel(groupBy: PLATFORM) { key selected }", 2),
+    "shoutOutCounts": (f'shoutOutCounts(productId: "{gid("Product", 1)}", since: "2020-01-01", '
+                       'until: "2022-12-31") { month memberName positive }', 2),
     "reviewThemes": (f'reviewThemes(productId: "{gid("Product", 1)}") {{ month theme reviews }}', 2),
     "ratingsByMonth": (f'ratingsByMonth(profileId: "{gid("PlatformProfile", 1)}") {{ month average }}', 3),
     "inAppAsks": (f'inAppAsks(customerExternalId: "c1", productId: "{gid("Product", 1)}") '
@@ -69,7 +74,7 @@ FIXED_LIST_QUERIES = {
 MAX_QUERIES = {"asks": 6, "improvements": 3, "customers": 4, "signals": 3, "platformProfiles": 5,
                "selectionRuns": 3,
                "quotes": 3, "ratingReadings": 3, "webhookDeliveries": 4,
-               "integrationEvents": 3}
+               "integrationEvents": 3, "shoutOuts": 4}
 
 
 def test_every_list_field_has_a_guard():
@@ -113,6 +118,11 @@ async def many_rows():
         await review.save()
         await Improvement.insert(Improvement(review=review.id, product=product.id,
                                              themes=["reporting"], summary="Slow reports."))
+        member = TeamMember(product=product.id, name=f"Member {p}", email=f"m{p}@acme.example")
+        await member.save()
+        await ShoutOut.insert(ShoutOut(product=product.id, member=member.id, source="review",
+                                       review=review.id, words="Member was great.", polarity="positive",
+                                       routed_to="member"))
         await Task.insert(Task(kind="outreach", title=f"Reach out {p}"))
         quote = Quote(product=product.id, source="praise", text=f"Great product number {p}.")
         await quote.save()
