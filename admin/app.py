@@ -18,6 +18,7 @@ from admin.access.tokens import (
 )
 from admin.asking.campaigns import asking_forms, asking_table_configs
 from admin.asking.tasks import task_forms, task_table_configs
+from admin.case_studies.case_studies import case_study_forms, case_study_table_configs
 from admin.catalogue.listings import listing_forms, listing_table_configs
 from admin.events.webhooks import webhook_forms, webhook_table_configs
 from admin.integrations.integrations import integration_forms, integration_table_configs
@@ -81,6 +82,7 @@ def table_configs() -> list[TableConfig]:
         *webhook_table_configs(),
         *integration_table_configs(),
         *team_table_configs(),
+        *case_study_table_configs(),
         _table(ApiToken, "Access",
                [ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.scopes, ApiToken.product,
                 ApiToken.last_used_at, ApiToken.revoked_at, ApiToken.expires_at],
@@ -119,6 +121,7 @@ def forms() -> list[FormConfig]:
         *webhook_forms(),
         *integration_forms(),
         *team_forms(),
+        *case_study_forms(),
     ]
 
 

@@ -22,6 +22,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 import settings
 from api.asking.links import ROUTES as link_routes
+from api.case_studies.page import ROUTES as case_study_routes
 from api.events.live import EventHub, authenticate_connection
 from api.graphql.context import CredentialRefused, context_getter
 from api.graphql.schema import schema
@@ -195,7 +196,8 @@ def create_app(*, with_queue: bool = True, pool_size: int = 10, manage_pool: boo
     graphql = graphql_controller()
     app = Litestar(
         route_handlers=[graphql, admin, healthz, readyz, metrics_endpoint, receive_reviews,
-                        *link_routes, *consent_routes, *card_routes, *demo_routes, *integration_routes],
+                        *link_routes, *consent_routes, *case_study_routes, *card_routes, *demo_routes,
+                        *integration_routes],
         lifespan=[lifespan],
         middleware=[observability_middleware, security_headers_middleware],
         exception_handlers={**{exc: database_unavailable for exc in unavailability_types()},

@@ -96,6 +96,10 @@ class EventNode(Node):
     def webhook_endpoint_id(self) -> strawberry.ID | None:
         return global_id("WebhookEndpoint", _payload(self).get("endpoint"))
 
+    @strawberry.field(description="case_study.*: the case study.")
+    def case_study_id(self) -> strawberry.ID | None:
+        return global_id("CaseStudy", _payload(self).get("case_study"))
+
     @strawberry.field(description="shout_out.recorded: the shout-out.")
     def shout_out_id(self) -> strawberry.ID | None:
         return global_id("ShoutOut", _payload(self).get("shout_out"))

@@ -18,6 +18,7 @@ from api.asking.asks import AskMutations, AskQueries
 from api.asking.campaigns import CampaignMutations, CampaignQueries
 from api.asking.suppression import SuppressionMutations
 from api.asking.tasks import TaskMutations, TaskQueries
+from api.case_studies.case_studies import CaseStudyMutations, CaseStudyQueries
 from api.catalogue.listings import ListingMutations, ListingQueries
 from api.catalogue.platforms import PlatformMutations, PlatformQueries
 from api.catalogue.products import ProductMutations, ProductQueries
@@ -50,13 +51,13 @@ Query = merge_types("Query", (
     PlatformQueries, ListingQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries,
     SenderQueries,
     ShowcaseQueries, TaskQueries, TokenQueries, WebhookQueries, IntegrationQueries, RosterQueries,
-    ShoutOutQueries))
+    ShoutOutQueries, CaseStudyQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
     PlatformMutations, ListingMutations, ImprovementMutations, QuoteMutations, ReadingMutations,
     ReviewMutations,
     SenderMutations, SuppressionMutations, TaskMutations, TokenMutations, WebhookMutations,
-    IntegrationMutations, RosterMutations))
+    IntegrationMutations, RosterMutations, CaseStudyMutations))
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 log = logging.getLogger("plaudit.graphql")

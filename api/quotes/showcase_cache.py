@@ -164,12 +164,13 @@ class ShowcaseCache:
 
 
 def showcase_only(operation) -> bool:
-    """True for a query whose root fields are all `showcase` (or __typename): cacheable."""
+    """True for a query whose root fields are all public proof — `showcase`, `caseStudies` (or
+    __typename): cacheable."""
     from graphql import FieldNode, OperationType
 
     if operation is None or operation.operation != OperationType.QUERY:
         return False
-    return all(isinstance(node, FieldNode) and node.name.value in ("showcase", "__typename")
+    return all(isinstance(node, FieldNode) and node.name.value in ("showcase", "caseStudies", "__typename")
                for node in operation.selection_set.selections)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
@@ -13,14 +12,9 @@ from api.graphql.nodes import Node, node_kind
 from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
 from api.graphql.relay import Connection, decode_id, global_id, paginate
+from api.people.customers import LocaleEnum
 from models.core.pagination import PageRequest
 from models.team import roster as domain
-
-
-@strawberry.enum(description="The language a team member is written to in.")
-class TeamLocale(Enum):
-    EN = "en"
-    FR = "fr"
 
 
 @node_kind("team:read", lambda actor, ids: _rows(
@@ -36,8 +30,8 @@ class TeamMemberType(Node):
     created_at: dt.datetime
 
     @strawberry.field
-    def locale(self) -> TeamLocale:
-        return TeamLocale(self.locale if self.locale in ("en", "fr") else "en")  # type: ignore[attr-defined]
+    def locale(self) -> LocaleEnum:
+        return LocaleEnum(self.locale if self.locale in ("en", "fr") else "en")  # type: ignore[attr-defined]
 
     @strawberry.field
     def product_id(self) -> strawberry.ID:
@@ -55,7 +49,7 @@ class TeamMemberInput:
     aliases: list[str] | None = None
     role: str | None = None
     email: str | None = None
-    locale: TeamLocale | None = None
+    locale: LocaleEnum | None = None
     active: bool | None = None
 
 

@@ -29,6 +29,8 @@ SCOPES: dict[str, str] = {
     "webhooks:read": "Read webhook endpoints and their delivery logs",
     "webhooks:write": "Create, change, test and delete webhook endpoints; resend deliveries",
     "showcase:read": "Read the public showcase (safe in a browser)",
+    "case_studies:read": "Read case studies: invitations, answers, drafts",
+    "case_studies:write": "Invite customers to case studies, set the questions, draft, publish, withdraw",
     "team:read": "Read the team roster and the shout-outs customers give it",
     "team:write": "Add and change team members",
     "admin": "Everything, including token management",

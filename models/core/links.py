@@ -13,7 +13,7 @@ import hmac
 
 import settings
 
-PURPOSES = ("click", "unsubscribe", "consent")
+PURPOSES = ("click", "unsubscribe", "consent", "case_study")
 
 
 def _mac(purpose: str, touch_id: int) -> bytes:
@@ -45,3 +45,7 @@ def unsubscribe_url(touch_id: int) -> str:
 
 def consent_url(quote_id: int) -> str:
     return f"{settings.SETTINGS.public_base_url}/consent/{make_token('consent', quote_id)}"
+
+
+def case_study_url(case_study_id: int) -> str:
+    return f"{settings.SETTINGS.public_base_url}/case-study/{make_token('case_study', case_study_id)}"

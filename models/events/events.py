@@ -54,6 +54,12 @@ TYPES: dict[str, str] = {
     "consent.revoked": "quotes:read",
     "webhook.disabled": "webhooks:read",
     "shout_out.recorded": "team:read",
+    "case_study.accepted": "case_studies:read",
+    "case_study.declined": "case_studies:read",
+    "case_study.answered": "case_studies:read",
+    "case_study.approved": "case_studies:read",
+    "case_study.published": "case_studies:read",
+    "case_study.withdrawn": "case_studies:read",
 }
 
 

@@ -17,7 +17,8 @@ REFERENCES = {"ask": ("askId", "Ask"), "touch": ("touchId", "AskTouch"),
               "customer": ("customerId", "Customer"), "campaign": ("campaignId", "Campaign"),
               "review": ("reviewId", "Review"), "task": ("taskId", "Task"),
               "quote": ("quoteId", "Quote"), "endpoint": ("webhookEndpointId", "WebhookEndpoint"),
-              "shout_out": ("shoutOutId", "ShoutOut"), "member": ("teamMemberId", "TeamMember")}
+              "shout_out": ("shoutOutId", "ShoutOut"), "member": ("teamMemberId", "TeamMember"),
+              "case_study": ("caseStudyId", "CaseStudy")}
 # Payload keys holding an enum value -> field name (served UPPER_CASE, like GraphQL's enums).
 ENUMS = {"channel": "channel", "lane": "lane", "kind": "taskKind", "outcome": "outcome",
          "placement": "placement", "polarity": "polarity"}

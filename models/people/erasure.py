@@ -83,6 +83,8 @@ async def erase_customer(actor: Actor, customer_id: int) -> Outcome[Erasure]:
         # Shout-outs stay counted for the team; the customer's words and the owner go.
         await Customer.raw("UPDATE shout_out SET words = '', written = '', owner = '' WHERE review IN "
                            "(SELECT id FROM review WHERE customer = {})", cid)
+        # Their case studies hold their words: gone, published or not (the showcase hears of it).
+        await Customer.raw("DELETE FROM case_study WHERE customer = {}", cid)
         tasks = await _count("DELETE FROM task WHERE customer = {} OR review IN "
                              "(SELECT id FROM review WHERE customer = {}) RETURNING id", cid, cid)
         reviews = await _count(

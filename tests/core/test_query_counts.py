@@ -11,6 +11,7 @@ import pytest
 from api.graphql.schema import schema
 from models.access.tokens import create_token
 from models.asking.tables import Ask, AskClick, AskTouch, Campaign, SelectionRun, Task
+from models.case_studies.tables import CaseStudy
 from models.catalogue.platforms import PlatformProfile, ReviewPlatform
 from models.catalogue.products import Product
 from models.catalogue.readings import record_rating_reading
@@ -54,11 +55,16 @@ LIST_QUERIES = {
                          "{ nodes { id status eventId attemptLog { statusCode latencyMs } } }",
     "teamMembers": "teamMembers(first: $n) { nodes { id name aliases productId senderId } }",
     "shoutOuts": "shoutOuts(first: $n) { nodes { id polarity words reviewId member { name } } }",
+    "caseStudyRequests": "caseStudyRequests(first: $n) { nodes { id status customerId "
+                         "answers { question answer } sections { quote } } }",
 }
 # List fields whose length does not come from a page size: their cost is fixed.
 FIXED_LIST_QUERIES = {
     "campaignLint": (f'campaignLint(id: "{gid("Campaign", 1)}") {{ rule locale }}', 3),
     "campaignFunnel": ("campaignFunnel(groupBy: PLATFORM) { key selected }", 2),
+    "caseStudies": (f'caseStudies(productId: "{gid("Product", 1)}", limit: 50) '
+                    "{ title sections { heading quote } }", 2),
+    "caseStudyQuestions": (f'caseStudyQuestions(productId: "{gid("Product", 1)}", locale: EN)', 3),
     "shoutOutCounts": (f'shoutOutCounts(productId: "{gid("Product", 1)}", since: "2020-01-01", '
                        'until: "2022-12-31") { month memberName positive }', 2),
     "reviewThemes": (f'reviewThemes(productId: "{gid("Product", 1)}") {{ month theme reviews }}', 2),
@@ -153,6 +159,12 @@ async def many_rows():
         await WebhookAttempt.insert(WebhookAttempt(delivery=delivery.id, status_code=500),
                                     WebhookAttempt(delivery=delivery.id, status_code=200))
 
+    for customer in await Customer.select(Customer.id, Customer.product):
+        await CaseStudy.insert(CaseStudy(
+            product=customer["product"], customer=customer["id"], status="published",
+            questions=["Why?"], answers={"0": "Because."}, title="A story", company="Globex",
+            sections=[{"heading": "Why", "body": "", "answer": 0}], content_digest="d",
+            approved_digest="d", backlink_url="https://globex.example", published_at=now))
     await record_events("ask.sent", [(1, {"ask": i, "customer": i, "channel": "email"})
                                      for i in range(1, 25)])
     for customer in await Customer.select(Customer.id, Customer.product):  # 24 asks
