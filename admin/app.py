@@ -23,6 +23,7 @@ from admin.catalogue.listings import listing_forms, listing_table_configs
 from admin.events.webhooks import webhook_forms, webhook_table_configs
 from admin.integrations.integrations import integration_forms, integration_table_configs
 from admin.people.customers import customer_forms, suppression_hooks
+from admin.playbook.checklist import playbook_forms
 from admin.quotes.quotes import quote_forms, quote_table_configs
 from admin.reviews.reviews import review_forms, review_table_configs
 from admin.team.team import team_forms, team_table_configs
@@ -106,6 +107,7 @@ def table_configs() -> list[TableConfig]:
 
 def forms() -> list[FormConfig]:
     return [
+        *playbook_forms(),  # the product's home first
         FormConfig(name="Create API token", pydantic_model=CreateTokenForm,
                    endpoint=create_token_endpoint, form_group="Access",
                    description="Creates a scoped token. The secret is shown once, here."),

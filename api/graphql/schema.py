@@ -38,6 +38,7 @@ from api.integrations.integrations import IntegrationMutations, IntegrationQueri
 from api.people.customers import CustomerMutations, CustomerQueries
 from api.people.senders import SenderMutations, SenderQueries
 from api.people.signals import SignalMutations, SignalQueries
+from api.playbook.checklist import ChecklistQueries
 from api.quotes.quotes import QuoteMutations, QuoteQueries
 from api.quotes.showcase import ShowcaseQueries
 from api.reviews.improvements import ImprovementMutations, ImprovementQueries
@@ -51,7 +52,7 @@ Query = merge_types("Query", (
     PlatformQueries, ListingQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries,
     SenderQueries,
     ShowcaseQueries, TaskQueries, TokenQueries, WebhookQueries, IntegrationQueries, RosterQueries,
-    ShoutOutQueries, CaseStudyQueries))
+    ShoutOutQueries, CaseStudyQueries, ChecklistQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
     PlatformMutations, ListingMutations, ImprovementMutations, QuoteMutations, ReadingMutations,

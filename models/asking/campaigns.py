@@ -87,13 +87,19 @@ async def save_campaign(actor, campaign_id: int | None, data: dict):
 
 async def lint_campaign(campaign: Campaign) -> dict[str, list]:
     """Findings per locale template, plus campaign-level findings under "*"."""
+    sender = await Sender.objects().get(Sender.id == campaign.sender) if campaign.sender else None
+    return lint_with_sender(campaign, sender)
+
+
+def lint_with_sender(campaign, sender) -> dict[str, list]:
+    """lint_campaign with the campaign's sender already read (None: no sender): a reader of many
+    campaigns reads their senders in one query."""
     import dataclasses
 
     from models.asking.campaign_rules import DEFAULT_FOLLOW_UP
     from models.asking.follow_ups import lint_follow_up, template_for
     from models.asking.messages import Finding, Incentive, MessageDraft, lint
 
-    sender = await Sender.objects().get(Sender.id == campaign.sender) if campaign.sender else None
     incentive = (Incentive(campaign.incentive.get("description", ""),
                            bool(campaign.incentive.get("conditional_on_rating")))
                  if campaign.incentive else None)
@@ -103,8 +109,8 @@ async def lint_campaign(campaign: Campaign) -> dict[str, list]:
                                      "Write the message in at least one locale (en, fr).", "body"))
     follow_up = DEFAULT_FOLLOW_UP | (campaign.follow_up or {})
     for locale, template in (campaign.templates or {}).items():
-        names = {"sender_name": sender.name if sender else "",
-                 "sender_title": sender.title if sender else ""}
+        names = {"sender_name": getattr(sender, "name", "") if sender else "",
+                 "sender_title": getattr(sender, "title", "") if sender else ""}
         findings[locale] = lint(MessageDraft(
             subject=template.get("subject", ""), body=template.get("body", ""), locale=locale,
             incentive=incentive, **names))
