@@ -179,7 +179,8 @@ DEMO_REVIEW_TEXTS = [  # (rating out of 5, pros, cons, language)
      "Nothing major so far.", "en"),
     (5, "Le support client est très réactif. La prise en main a été rapide pour toute l'équipe.",
      "Quelques lenteurs sur l'application mobile.", "fr"),
-    (4, "Easy to use and the integrations with our CRM work well.", "Pricing went up this year.", "en"),
+    (4, "Easy to use, and Marie in support set up our CRM integration in a day.",
+     "Pricing went up this year.", "en"),
     (3, "Solid features overall.", "Missing integrations with our accounting tool and slow exports.",
      "en"),
     (3, "Bonnes fonctionnalités.", "Trop cher pour une petite équipe et la documentation manque.", "fr"),
@@ -227,15 +228,18 @@ async def _demo_reviews_and_quotes() -> None:
     a demo editor, granted by their reviewers — so /demo shows something; the other candidates
     wait in the admin's curation desk."""
     from models.core.actors import admin_actor
+    from models.playbook.demo import seed_listings_and_case_study, seed_roster
     from models.quotes.consent import decide_consent
     from models.quotes.quotes import approve_quote
     from models.quotes.tables import Quote
     from models.reviews.intake import import_file
     from models.reviews.reviews import Review
 
+    product = await Product.select(Product.id).where(Product.slug == PRODUCTS[0]["slug"]).first()
+    await seed_roster(product["id"])
+    await seed_listings_and_case_study(product["id"])
     if await Review.exists().where(Review.external_id.like("demo-%")):
         return
-    product = await Product.select(Product.id).where(Product.slug == PRODUCTS[0]["slug"]).first()
     report = await import_file(SYSTEM, product["id"], (await demo_reviews_csv()).encode())
     if not report.imported:
         raise RuntimeError(f"demo reviews rejected: {report.problems[:3]}")

@@ -129,7 +129,7 @@ async def customer_action(case_study_id: int, action: str, form: dict) -> Outcom
                             approved_digest=row["content_digest"], feedback="")
             else:
                 feedback = (form.get("feedback") or "").strip()
-                if not feedback or len(feedback) > MAX_FEEDBACK:
+                if not feedback or len(feedback) > MAX_FEEDBACK or "\x00" in feedback:
                     return Outcome.fail("INVALID_FEEDBACK", f"Say what to change, in at most {MAX_FEEDBACK} "
                                         "characters.", "feedback")
                 await _move(row, "answered", None, CUSTOMER, feedback=feedback)
@@ -145,7 +145,9 @@ def _answers(row: dict, form: dict) -> tuple[dict[str, str], list[UserError]]:
         if key not in form:
             continue
         text = str(form[key]).replace("\r\n", "\n").strip()
-        if len(text) > MAX_ANSWER:
+        if "\x00" in text:
+            errors.append(UserError("INVALID_TEXT", f"Answer {i + 1} contains a NUL character.", (key,)))
+        elif len(text) > MAX_ANSWER:
             errors.append(UserError("TOO_LONG", f"Answer {i + 1} is longer than {MAX_ANSWER} characters.",
                                     (key,)))
         elif text:

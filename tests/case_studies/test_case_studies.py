@@ -302,3 +302,22 @@ async def stored_notice_window():
     import asyncio
 
     await asyncio.sleep(0.3)
+
+
+@pytest.mark.parametrize("body,content_type,status", [
+    (b"action=save&answer_0=" + b"x" * 200_000, "application/x-www-form-urlencoded", 413),
+    (b"action=save&answer_0=%FF%FE%00", "application/x-www-form-urlencoded", 400),
+    (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded", 400),
+    (b"--x\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\nsave\r\n--x--\r\n",
+     "multipart/form-data; boundary=x", 200),
+])
+async def test_hostile_page_posts_are_clear_refusals(http, editor, world, smtp_sink, body, content_type,
+                                                     status):
+    await invited(editor, world)
+    await mails_sent(smtp_sink)
+    token = link_in(smtp_sink.to("us1@client.example")[0])
+    await page(http, token, action="accept")
+    response = await http.post(f"/case-study/{token}", content=body, headers={"Content-Type": content_type})
+    assert response.status_code == status, response.text
+    view = await page(http, token)
+    assert view.status_code == 200 and "\\x00" not in view.text

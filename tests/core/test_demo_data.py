@@ -45,6 +45,18 @@ async def test_demo_reviews_fill_three_lanes_and_the_showcase():
     assert len(showcase.quotes) == 2 and all(q.platform_name for q in showcase.quotes)
     assert len(showcase.platforms) == 8
     assert await Quote.count().where(Quote.status == "candidate") > 2  # left for the admin
+    # The rest of the playbook at work: a shout-out, listing checks, a published case study.
+    from models.case_studies.queries import published_stories
+    from models.catalogue.listings import listing_report
+    from models.team.tables import ShoutOut
+
+    shouts = await ShoutOut.select(ShoutOut.written, ShoutOut.polarity, ShoutOut.member.name.as_alias("who"))
+    assert shouts == [{"written": "Marie", "polarity": "positive", "who": "Marie Laurent"}] * 2
+    report = await listing_report(SYSTEM, product["id"])
+    assert len([p for p in report.platforms if p.completeness]) == 4
+    [story] = await published_stories(SYSTEM, product["id"], 10)
+    assert story.title.endswith("closes its books in two days") and story.backlink_url.startswith("https://")
+    assert [s.quote for s in story.sections][1].startswith("Two days now.")
     token = await demo_site_token(None)
     assert await demo_site_token(token) == token
     assert (await authenticate(token)).scopes == frozenset({"showcase:read"})
