@@ -40,7 +40,7 @@ def instrument(events: list, statements: list) -> None:
                     events.append((label, t0, time.perf_counter(), m0, memory()))
         setattr(module, name, timed)
 
-    wrap(selection, "_candidates", "candidates")
+    wrap(selection, "_trigger_and_watermark", "candidates")
     wrap(selection, "_facts", "facts")
     wrap(selection, "routing_options", "routing_options")
     wrap(selection, "release_deferred", "release_deferred")
@@ -93,7 +93,7 @@ def phase_table(events: list, t_start: float, t_end: float,
     phases = {
         "lock campaign": (first["candidates"][0] - t_start if "candidates" in first else 0.0,
                           at_start("candidates")),
-        "candidates (signal query)": (span("candidates"), at_end("candidates")),
+        "watermark (signal query)": (span("candidates"), at_end("candidates")),
         "facts (5 queries)": (span("facts") + gap("candidates", "facts"), at_end("facts")),
         "eligibility + sampling + routing options": (
             span("routing_options") + gap("facts", "routing_options"), at_end("routing_options")),

@@ -83,27 +83,52 @@ def in_audience(customer: dict, audience: dict, today: dt.date) -> bool:
                 and tenure > audience["max_tenure_days"])
 
 
-async def _candidates(campaign: Campaign) -> tuple[dict[int, int | None], str, int]:
-    """customer id -> triggering signal id; the trigger's name; the new signal watermark."""
+async def _trigger_and_watermark(campaign: Campaign) -> tuple[str, int]:
+    """The trigger's name and the signal watermark this run moves to: the newest settled signal
+    of the trigger's kind (signals past it wait for the next run)."""
+    if campaign.trigger_kind == "one_off":
+        return "one_off", campaign.signal_watermark
+    rows = await Campaign.raw(
+        "SELECT max(s.id) AS top FROM signal s JOIN customer c ON c.id = s.customer "
+        "WHERE s.kind = {} AND s.id > {} AND c.product = {} AND s.created_at < now() - {}::interval",
+        campaign.trigger_signal, campaign.signal_watermark, campaign.product, SIGNAL_SETTLE)
+    return f"signal:{campaign.trigger_signal}", rows[0]["top"] or campaign.signal_watermark
+
+
+async def _candidate_chunks(campaign: Campaign, watermark: int):
+    """The candidates in customer order, CHUNK at a time: [(customer id, triggering signal id)].
+
+    Streamed by keyset, so a run over a million customers holds one chunk, not the audience.
+    For a signal trigger, a customer's candidate signal is their oldest fresh settled one up to
+    the new watermark; the watermark moves past stale signals too (they are simply not
+    candidates)."""
+    last = 0
     if campaign.trigger_kind == "one_off":
         if campaign.one_off_done:
-            return {}, "one_off", campaign.signal_watermark
-        rows = await Campaign.raw("SELECT id FROM customer WHERE product = {} ORDER BY id",
-                                  campaign.product)
-        return {r["id"]: None for r in rows}, "one_off", campaign.signal_watermark
-    rows = await Campaign.raw(
-        "SELECT s.id, s.customer, s.occurred_at FROM signal s JOIN customer c ON c.id = s.customer "
-        "WHERE s.kind = {} AND s.id > {} AND c.product = {} AND s.created_at < now() - {}::interval "
-        "ORDER BY s.id", campaign.trigger_signal, campaign.signal_watermark, campaign.product,
-        SIGNAL_SETTLE)
-    # The watermark moves past stale signals too; they are simply not candidates.
+            return
+        while True:
+            rows = await Campaign.raw("SELECT id FROM customer WHERE product = {} AND id > {} "
+                                      "ORDER BY id LIMIT {}", campaign.product, last, CHUNK)
+            if not rows:
+                return
+            yield [(r["id"], None) for r in rows]
+            last = rows[-1]["id"]
+    if watermark <= campaign.signal_watermark:
+        return
     fresh_after = dt.datetime.now(dt.UTC) - SIGNAL_MAX_AGE
-    found: dict[int, int | None] = {}
-    for row in rows:
-        if row["occurred_at"] >= fresh_after:
-            found.setdefault(row["customer"], row["id"])
-    watermark = rows[-1]["id"] if rows else campaign.signal_watermark
-    return found, f"signal:{campaign.trigger_signal}", watermark
+    while True:
+        rows = await Campaign.raw(
+            "SELECT DISTINCT ON (s.customer) s.customer, s.id FROM signal s "
+            "JOIN customer c ON c.id = s.customer "
+            "WHERE s.kind = {} AND s.id > {} AND s.id <= {} AND c.product = {} "
+            "AND s.created_at < now() - {}::interval AND s.occurred_at >= {} AND s.customer > {} "
+            "ORDER BY s.customer, s.id LIMIT {}",
+            campaign.trigger_signal, campaign.signal_watermark, watermark, campaign.product,
+            SIGNAL_SETTLE, fresh_after, last, CHUNK)
+        if not rows:
+            return
+        yield [(r["customer"], r["id"]) for r in rows]
+        last = rows[-1]["customer"]
 
 
 async def _facts(ids: list[int], cooldown_days: int, campaign_id: int) -> tuple:
@@ -189,16 +214,14 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
             load_json=True).lock_rows("NO KEY UPDATE")
         if campaign is None or campaign.status != "active":
             return RunSummary(run_id=None)
-        by_customer, trigger, watermark = await _candidates(campaign)
-        ids = sorted(by_customer)
-        summary = RunSummary(run_id=None, candidates=len(ids))
+        trigger, watermark = await _trigger_and_watermark(campaign)
+        summary = RunSummary(run_id=None)
         audience = campaign.audience or {}
         sampler = Sampler(campaign.sampling or {}, campaign.sampling_counter)
         router = await campaign_router(campaign, seed=sampler.record.get("seed", 0))
         await release_deferred(campaign, now)
-        if ids:  # a run that considered nobody leaves no audit row (one a minute was noise)
-            await _select_and_plan(campaign, ids, by_customer, trigger, audience, sampler, router,
-                                   summary, now)
+        await _select_and_plan(campaign, _candidate_chunks(campaign, watermark), trigger, audience,
+                               sampler, router, summary, now)
         counter = sampler.counter
         await Campaign.update({Campaign.signal_watermark: watermark,
                                Campaign.sampling_counter: counter,
@@ -207,21 +230,26 @@ async def run_campaign(campaign_id: int, now: dt.datetime | None = None) -> RunS
     return summary
 
 
-async def _select_and_plan(campaign: Campaign, ids: list[int], by_customer: dict, trigger: str,
-                           audience: dict, sampler: Sampler, router: Router, summary: RunSummary,
-                           now: dt.datetime) -> None:
-    # The audit row first, so every ask can point at it as it is written.
-    run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampler.record,
-                       rules={"audience": audience, "cooldown_days": campaign.cooldown_days})
-    await run.save()
-    summary.run_id = run.id
-    # The hourly and daily caps hold across chunks as in a single pass: each chunk's
-    # send times are added to the per-hour counts the next chunk is paced against.
-    already = await planned_per_hour(campaign, now)
-    for start in range(0, len(ids), CHUNK):
-        plans = await _plan_chunk(campaign, ids[start:start + CHUNK], by_customer, audience,
-                                  sampler, router, summary, now, already)
+async def _select_and_plan(campaign: Campaign, chunks, trigger: str, audience: dict, sampler: Sampler,
+                           router: Router, summary: RunSummary, now: dt.datetime) -> None:
+    run = None
+    already = None
+    async for chunk in chunks:
+        if run is None:
+            # The audit row first, so every ask can point at it as it is written. A run that
+            # considered nobody leaves no audit row (one a minute was noise).
+            run = SelectionRun(campaign=campaign.id, trigger=trigger, sampling=sampler.record,
+                               rules={"audience": audience, "cooldown_days": campaign.cooldown_days})
+            await run.save()
+            summary.run_id = run.id
+            # The hourly and daily caps hold across chunks as in a single pass: each chunk's
+            # send times are added to the per-hour counts the next chunk is paced against.
+            already = await planned_per_hour(campaign, now)
+        summary.candidates += len(chunk)
+        plans = await _plan_chunk(campaign, chunk, audience, sampler, router, summary, now, already)
         summary.planned += await insert_planned_asks(campaign, plans, now, run.id)
+    if run is None:
+        return
     await SelectionRun.update({
         SelectionRun.candidates: summary.candidates, SelectionRun.eligible: summary.eligible,
         SelectionRun.selected: summary.selected, SelectionRun.planned: summary.planned,
@@ -230,9 +258,11 @@ async def _select_and_plan(campaign: Campaign, ids: list[int], by_customer: dict
     }).where(SelectionRun.id == run.id)
 
 
-async def _plan_chunk(campaign: Campaign, ids: list[int], by_customer: dict, audience: dict,
+async def _plan_chunk(campaign: Campaign, chunk: list[tuple[int, int | None]], audience: dict,
                       sampler: Sampler, router: Router, summary: RunSummary,
                       now: dt.datetime, already: Counter) -> list[dict]:
+    by_customer = dict(chunk)
+    ids = [cid for cid, _ in chunk]
     customers, cooled, open_here, escalated, pools = await _facts(ids, campaign.cooldown_days,
                                                                   campaign.id)
     eligible = [cid for cid in ids if in_audience(customers[cid], audience, now.date())]
