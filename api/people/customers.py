@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.fast_inputs import built_directly
 from api.graphql.nodes import Node, node_kind
 from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
@@ -120,6 +121,7 @@ class CustomerFilter:
     suppressed: bool | None = None
 
 
+@built_directly
 @strawberry.input
 class CustomerInput:
     external_id: str

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.fast_inputs import built_directly
 from api.graphql.nodes import Node, node_kind
 from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
@@ -53,6 +54,7 @@ class SignalFilter:
     since: dt.datetime | None = None
 
 
+@built_directly
 @strawberry.input
 class SignalInput:
     source: str = strawberry.field(description="Who emits it, e.g. billing, zendesk, crm.")

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.errors import map_errors, user_error_type
+from api.graphql.fast_inputs import built_directly
 from api.graphql.nodes import Node, node_kind
 from api.graphql.nodes import page_rows as _rows
 from api.graphql.permissions import needs
@@ -103,6 +104,7 @@ class ReviewType(Node):
         return global_id("Ask", self.ask)  # type: ignore[attr-defined,return-value]
 
 
+@built_directly
 @strawberry.input
 class ReviewInput:
     platform: str = strawberry.field(description="Platform key, e.g. capterra, g2, trustradius.")
