@@ -48,6 +48,7 @@ class Settings:
     cors_origins: tuple[str, ...]
     allowed_hosts: tuple[str, ...]
     trusted_proxies: str
+    trusted_documents_only: bool = False
 
 
 def load() -> Settings:
@@ -98,6 +99,7 @@ def load() -> Settings:
         # Proxies whose X-Forwarded-For / -Proto uvicorn believes (comma-separated IPs or CIDRs,
         # "*" for any): the TLS-terminating proxy in front of Plaudit.
         trusted_proxies=_env("PLAUDIT_TRUSTED_PROXIES", _env("FORWARDED_ALLOW_IPS", "127.0.0.1")),
+        trusted_documents_only=_env("PLAUDIT_TRUSTED_DOCUMENTS_ONLY", "false").lower() in ("1", "true"),
     )
 
 

@@ -135,6 +135,7 @@ async def fanout_child(campaign_id: int, profile_out: str | None) -> None:
         summary = await run_campaign(campaign_id)
         t1 = time.perf_counter()
         end_memory = memory()
+        hwm_after_run = rss_mb("VmHWM")
         if profiler is not None:
             profiler.disable()
             write_profile(profiler, profile_out)
@@ -163,7 +164,8 @@ async def fanout_child(campaign_id: int, profile_out: str | None) -> None:
     finally:
         await close_pool()
     emit({
-        "seconds": t1 - t0, "rss_before_mb": rss_before, "vmhwm_mb": rss_mb("VmHWM"),
+        "seconds": t1 - t0, "rss_before_mb": rss_before, "vmhwm_mb": hwm_after_run,
+        "vmhwm_end_mb": rss_mb("VmHWM"),
         "summary": {"run_id": summary.run_id, "candidates": summary.candidates,
                     "eligible": summary.eligible, "selected": summary.selected,
                     "planned": summary.planned, "held": summary.held,

@@ -1,6 +1,6 @@
 """Every benchmark of Plaudit, one after the other, and one table of their medians and ratios.
 
-    .venv/bin/python benchmarks/run_all.py              # about 15 minutes on 2 cores
+    .venv/bin/python benchmarks/run_all.py              # about 35 minutes on 2 cores
     .venv/bin/python benchmarks/run_all.py --quick      # shorter rounds, for a smoke check
     .venv/bin/python benchmarks/run_all.py --markdown   # the table as Markdown (for the README)
 
@@ -13,7 +13,11 @@ Runs, each in its own process and each measuring Plaudit beside its reference in
 - graphql_validation.py — validating hostile and ordinary documents: Plaudit's cost pass vs
   Strawberry's depth and alias limiters (what ran before issue 10);
 - webhooks.py — outbound webhook deliveries per second by one worker vs a bare httpx loop posting
-  the same signed bodies, and commit-to-delivery latency with the worker idle.
+  the same signed bodies, and commit-to-delivery latency with the worker idle;
+- ingest.py — recordSignals in batches of 5,000 (new, then re-pushed) vs a bare asyncpg
+  INSERT … ON CONFLICT DO NOTHING of the same rows;
+- fanout_scale.py — the campaign fan-out at 10k, 100k and 1M customers (time, µs per customer,
+  peak RSS) vs an INSERT … SELECT of the same asks.
 
 Needs PostgreSQL and Redis (DATABASE_URL / REDIS_URL, or the defaults on 127.0.0.1) and wrk.
 """
@@ -41,6 +45,9 @@ BENCHMARKS = {
     "validation": (["graphql_validation.py", "--rounds", "7"], ["graphql_validation.py", "--rounds", "1"]),
     "webhooks": (["webhooks.py", "--events", "3000", "--rounds", "3", "--latency", "60"],
                  ["webhooks.py", "--events", "500", "--rounds", "1", "--latency", "10"]),
+    "ingest": (["ingest.py", "--rounds", "5"], ["ingest.py", "--rounds", "1"]),
+    "fanout_scale": (["fanout_scale.py", "--sizes", "10000,100000,1000000"],
+                     ["fanout_scale.py", "--sizes", "5000,20000"]),
 }
 
 

@@ -74,6 +74,30 @@ def cmd_mail_in(args) -> None:
     asyncio.run(main())
 
 
+def cmd_trust_document(args) -> None:
+    """Register GraphQL documents (files) as trusted; prints each one's sha256Hash."""
+    from pathlib import Path
+
+    from api.graphql.trusted import register_document
+    from models.core.actors import SYSTEM
+
+    texts = [(path, Path(path).read_text(encoding="utf-8")) for path in args.files]
+
+    async def run():
+        return [(path, await register_document(SYSTEM, text, args.name or Path(path).stem))
+                for path, text in texts]
+
+    failed = False
+    for path, outcome in _with_db(run):
+        if outcome.ok:
+            print(f"{outcome.value.sha256}  {path}")
+        else:
+            failed = True
+            print(f"{path}: " + "; ".join(e.message for e in outcome.errors), file=sys.stderr)
+    if failed:
+        raise SystemExit(1)
+
+
 def cmd_migrate(args) -> None:
     asyncio.run(migrate())
 
@@ -202,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="Print the secret and the webhook signing secret as JSON.")
     p.set_defaults(func=cmd_create_token)
+
+    p = sub.add_parser("trust-document", help="Register GraphQL documents clients may send by hash.")
+    p.add_argument("files", nargs="+", help="Files holding one GraphQL document each.")
+    p.add_argument("--name", help="A name for them (default: each file's name).")
+    p.set_defaults(func=cmd_trust_document)
 
     p = sub.add_parser("seed-demo", help="Load the demo data set (idempotent).")
     p.add_argument("--customers", type=int, default=1000)

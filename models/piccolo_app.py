@@ -4,6 +4,7 @@ from piccolo.conf.apps import AppConfig
 
 from models.access.audit import AuditEvent
 from models.access.tokens import ApiToken
+from models.access.trusted_documents import TrustedDocument
 from models.asking.tables import Ask, AskClick, AskTouch, Campaign, SelectionRun, Task
 from models.case_studies.tables import CaseStudy, CaseStudyQuestions
 from models.catalogue.listings import ListingCheck
@@ -28,7 +29,7 @@ TABLES = [
     Campaign, SelectionRun, Ask, AskTouch, AskClick, Review, Improvement, Quote, QuoteConsent, Task,
     ApiToken, AuditEvent, OutboxMessage, ErasedAddress, DomainEvent, WebhookEndpoint, WebhookDelivery,
     WebhookAttempt, Integration, IntegrationEvent, TeamMember, ShoutOut,
-    CaseStudyQuestions, CaseStudy,
+    CaseStudyQuestions, CaseStudy, TrustedDocument,
 ]
 
 APP_CONFIG = AppConfig(

@@ -34,6 +34,7 @@ from api.graphql.introspection_cache import IntrospectionCache
 from api.graphql.nodes import NodeQueries
 from api.graphql.relay import ArgumentError
 from api.graphql.scalars import SCALAR_MAP
+from api.graphql.trusted import TrustedDocumentMutations, TrustedDocumentQueries, resolve_document
 from api.integrations.integrations import IntegrationMutations, IntegrationQueries
 from api.people.customers import CustomerMutations, CustomerQueries
 from api.people.senders import SenderMutations, SenderQueries
@@ -52,13 +53,13 @@ Query = merge_types("Query", (
     PlatformQueries, ListingQueries, ImprovementQueries, QuoteQueries, ReadingQueries, ReviewQueries,
     SenderQueries,
     ShowcaseQueries, TaskQueries, TokenQueries, WebhookQueries, IntegrationQueries, RosterQueries,
-    ShoutOutQueries, CaseStudyQueries, ChecklistQueries))
+    ShoutOutQueries, CaseStudyQueries, ChecklistQueries, TrustedDocumentQueries))
 Mutation = merge_types("Mutation", (
     AskMutations, CampaignMutations, CustomerMutations, SignalMutations, ProductMutations,
     PlatformMutations, ListingMutations, ImprovementMutations, QuoteMutations, ReadingMutations,
     ReviewMutations,
     SenderMutations, SuppressionMutations, TaskMutations, TokenMutations, WebhookMutations,
-    IntegrationMutations, RosterMutations, CaseStudyMutations))
+    IntegrationMutations, RosterMutations, CaseStudyMutations, TrustedDocumentMutations))
 Subscription = merge_types("Subscription", (EventSubscriptions,))
 
 log = logging.getLogger("plaudit.graphql")
@@ -76,6 +77,10 @@ def should_mask(error: GraphQLError) -> bool:
 
 class PlauditSchema(strawberry.Schema):
     async def execute(self, query, variable_values=None, context_value=None, *args, **kwargs):
+        # Persisted and trusted documents (api/graphql/trusted.py): a hash becomes its text.
+        query, refused = await resolve_document(query, kwargs.get("operation_extensions"))
+        if refused is not None:
+            return ExecutionResult(data=None, errors=[refused])
         if query is not None and len(query) > MAX_DOCUMENT_CHARS:
             # Parsing stops at the token limit, but lexing a few MB to get there still costs.
             return ExecutionResult(data=None, errors=[GraphQLError(

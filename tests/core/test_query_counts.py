@@ -55,6 +55,7 @@ LIST_QUERIES = {
                          "{ nodes { id status eventId attemptLog { statusCode latencyMs } } }",
     "teamMembers": "teamMembers(first: $n) { nodes { id name aliases productId senderId } }",
     "shoutOuts": "shoutOuts(first: $n) { nodes { id polarity words reviewId member { name } } }",
+    "trustedDocuments": "trustedDocuments(first: $n) { nodes { sha256Hash name document } }",
     "caseStudyRequests": "caseStudyRequests(first: $n) { nodes { id status customerId "
                          "answers { question answer } sections { quote } } }",
 }
@@ -159,6 +160,11 @@ async def many_rows():
         await WebhookAttempt.insert(WebhookAttempt(delivery=delivery.id, status_code=500),
                                     WebhookAttempt(delivery=delivery.id, status_code=200))
 
+    from models.access.trusted_documents import TrustedDocument, sha256_of
+
+    for i in range(21):
+        text = f"{{ reviewPlatforms(first: {i + 1}) {{ nodes {{ key }} }} }}"
+        await TrustedDocument.insert(TrustedDocument(sha256=sha256_of(text), document=text))
     for customer in await Customer.select(Customer.id, Customer.product):
         await CaseStudy.insert(CaseStudy(
             product=customer["product"], customer=customer["id"], status="published",
