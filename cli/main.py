@@ -78,13 +78,14 @@ def cmd_trust_document(args) -> None:
     """Register GraphQL documents (files) as trusted; prints each one's sha256Hash."""
     from pathlib import Path
 
+    from api.graphql.schema import schema
     from api.graphql.trusted import register_document
     from models.core.actors import SYSTEM
 
     texts = [(path, Path(path).read_text(encoding="utf-8")) for path in args.files]
 
     async def run():
-        return [(path, await register_document(SYSTEM, text, args.name or Path(path).stem))
+        return [(path, await register_document(SYSTEM, text, args.name or Path(path).stem, schema._schema))
                 for path, text in texts]
 
     failed = False

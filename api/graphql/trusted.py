@@ -123,24 +123,22 @@ class RegisterTrustedDocumentPayload:
     user_errors: list[RegisterTrustedDocumentError]  # type: ignore[valid-type]
 
 
-def document_problems(document: str) -> list[str]:
+def document_problems(document: str, graphql_schema) -> list[str]:
     """Why `document` is not a valid document for the schema (parsed and validated once)."""
-    from api.graphql.schema import schema
-
     if len(document) > domain.MAX_DOCUMENT:
         return [f"A document is at most {domain.MAX_DOCUMENT} characters."]
     try:
         tree = parse(document)
     except GraphQLSyntaxError as exc:
         return [exc.message]
-    return [e.message for e in validate(schema._schema, tree)][:5]
+    return [e.message for e in validate(graphql_schema, tree)][:5]
 
 
-async def register_document(actor, document: str, name: str = ""):
+async def register_document(actor, document: str, name: str, graphql_schema):
     """Validate then register: what the mutation and the CLI share."""
     from models.core.results import Outcome
 
-    problems = document_problems(document)
+    problems = document_problems(document, graphql_schema)
     if problems:
         return Outcome.fail("INVALID_DOCUMENT", "; ".join(problems), "document")
     return await domain.register(actor, document, name)
@@ -163,7 +161,7 @@ class TrustedDocumentMutations:
                                      "(Automatic Persisted Queries); validated against the schema.")
     async def register_trusted_document(self, info: Info, document: str,
                                         name: str = "") -> RegisterTrustedDocumentPayload:
-        outcome = await register_document(info.context.actor, document, name)
+        outcome = await register_document(info.context.actor, document, name, info.schema._schema)
         return RegisterTrustedDocumentPayload(
             document=outcome.value,
             user_errors=map_errors(RegisterTrustedDocumentError, outcome.errors))

@@ -60,8 +60,8 @@ def signals_settle_at_once(monkeypatch, request):
     """Campaign runs wait for signals to settle (a batch still committing must not be
     skipped); tests record and run at once, except the test of that rule."""
     if "keep_signal_settle" not in request.keywords:
-        from models.asking import selection
-        monkeypatch.setattr(selection, "SIGNAL_SETTLE", dt.timedelta(0))
+        from models.asking import candidates
+        monkeypatch.setattr(candidates, "SIGNAL_SETTLE", dt.timedelta(0))
 
 
 @pytest.fixture

@@ -105,11 +105,12 @@ async def test_trusted_only_runs_registered_documents_alone(gql, http, make_toke
     admin = gql.as_token(await make_token("admin"))
     # Registering goes through the API too: the registration document itself must be trusted
     # first — by the CLI — so here the domain registers both.
+    from api.graphql.schema import schema
     from api.graphql.trusted import register_document
     from models.core.actors import SYSTEM
 
     for text in (PLATFORMS, REGISTER):
-        assert (await register_document(SYSTEM, text)).ok
+        assert (await register_document(SYSTEM, text, "", schema._schema)).ok
     assert (await post(http, {"extensions": persisted(digest(PLATFORMS))}))["data"]["reviewPlatforms"]
     assert (await post(http, {"query": PLATFORMS}))["data"]["reviewPlatforms"]  # its exact text
     other = "{ reviewPlatforms(first: 1) { nodes { key } } }"
